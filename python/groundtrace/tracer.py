@@ -1,0 +1,253 @@
+"""Trace Python code under snoop, producing the snoop text and the structured trace at once.
+
+Two entry points:
+
+* ``trace_call`` runs a dataset problem's entry function on keyword arguments with the
+  original pipeline's rules (depth = number of ``def`` statements, standard call headers,
+  site-packages untraced). It runs in the current process: sandboxing is the caller's job.
+* ``trace_cell`` runs a notebook cell's code in a namespace, stepping into the user's own
+  functions (from any cell or file) but not into the standard library or site-packages,
+  and without the ``<module>`` call/return lines that snoop's ``%%snoop`` prints.
+"""
+
+import ast
+import json
+import linecache
+import os
+import re
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+import snoop
+import snoop.tracer
+from snoop.tracer import FrameInfo
+from snoop.utils import ArgDefaultDict
+
+from .recorder import TraceLimitReached, TraceLimits, TraceRecorder
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_SNOOP_DIR = os.path.dirname(snoop.tracer.__file__)
+_STDLIB_DIR = sysconfig.get_paths()['stdlib']
+
+# Like the original: nothing under site-packages is traced (nor is groundtrace itself).
+snoop.tracer.internal_directories = tuple(dict.fromkeys(
+    snoop.tracer.internal_directories
+    + tuple(str(p) for p in Path(_SNOOP_DIR).parent.glob('*'))
+    + (_PACKAGE_DIR,)
+))
+
+_DEF_PATTERN = re.compile(r'\bdef\s+\w+\s*\(.*?\)')
+
+# Cells trace deep into user code; the limit only guards against runaway recursion.
+CELL_DEPTH = 100
+DEFAULT_CELL_LIMITS = TraceLimits(max_events=20_000, max_bytes=4_000_000)
+
+
+def count_functions(code):
+    """The original pipeline's depth rule: how many ``def name(...)`` the code has
+    (a signature split over lines does not count, as in the original)."""
+    return len(_DEF_PATTERN.findall(code))
+
+
+@dataclass
+class TraceResult:
+    text: str
+    document: dict
+    returned: object = None
+    raised: BaseException = None
+    truncated: str = None  # the limit that stopped the trace, if any
+
+    @property
+    def ok(self):
+        return self.raised is None and self.truncated is None
+
+
+def value_record(value):
+    """The full value as text, and as JSON when it converts (schema ``Value``)."""
+    try:
+        text = repr(value)
+    except Exception as exc:
+        text = '<repr failed: {}>'.format(type(exc).__name__)
+    record = {'repr': text}
+    try:
+        record['json'] = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError, RecursionError):
+        pass
+    return record
+
+
+def _error_text(exc):
+    return '{}: {}'.format(type(exc).__name__, exc)
+
+
+def _register_source(filename, text):
+    """Make the source visible to linecache (and so to snoop) under a fake filename."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+
+
+def _new_config(limits, source_names):
+    config = snoop.Config(
+        out=lambda _text: None,  # the recorder keeps the text
+        columns='',
+        color=False,
+        replace_watch_extras=(),
+        formatter_class=TraceRecorder,
+    )
+    config.formatter.limits = limits
+    config.formatter.source_names = source_names
+    config.thread_local.depth = -1  # snoop's __enter__ sets this; trace_cell skips it
+    return config
+
+
+def _run_traced(run, recorder):
+    """Run ``run()`` under an installed tracer, turning a limit stop into a result."""
+    previous = sys.gettrace()
+    returned, raised, truncated = None, None, None
+    try:
+        returned = run()
+    except TraceLimitReached:
+        truncated = recorder.truncated['reason']
+    except BaseException as exc:  # the traced code's own failure, including SystemExit
+        raised = exc
+    finally:
+        sys.settrace(previous)
+    if recorder.truncated and not truncated:  # traced code swallowed the stop
+        truncated = recorder.truncated['reason']
+        raised = None
+    return returned, raised, truncated
+
+
+def trace_call(source, funcname, kwargs, *, source_name='problem',
+               max_lines=None, max_events=None, max_bytes=None):
+    """Run ``funcname(**kwargs)`` from ``source`` under snoop, as the original pipeline does."""
+    filename = '<groundtrace:{}>'.format(source_name)
+    _register_source(filename, source)
+    config = _new_config(TraceLimits(max_events, max_lines, max_bytes), {filename: source_name})
+    recorder = config.formatter
+    depth = count_functions(source)
+    namespace = {'__name__': '__main__', '__file__': filename, '__builtins__': __builtins__}
+
+    def run():
+        exec(compile(source, filename, 'exec'), namespace)
+        # The original decorates every function whose name starts with the entry name.
+        for name, value in list(namespace.items()):
+            code = getattr(value, '__code__', None)
+            if name.startswith(funcname) and code is not None and code.co_filename == filename:
+                namespace[name] = config.snoop(depth=depth)(value)
+        return namespace[funcname](**kwargs)
+
+    if depth < 1:
+        returned, raised, truncated = None, ValueError('no function definition found'), None
+    else:
+        returned, raised, truncated = _run_traced(run, recorder)
+    title = '{}({})'.format(funcname, ', '.join(
+        '{}={}'.format(k, _short_repr(v)) for k, v in kwargs.items()))
+    document = recorder.document(
+        title=title,
+        return_value=value_record(returned) if raised is None and not truncated else None,
+        error=_error_text(raised) if raised is not None else None,
+    )
+    return TraceResult(recorder.text, document, returned, raised, truncated)
+
+
+def _short_repr(value, limit=60):
+    text = value_record(value)['repr']
+    return text if len(text) <= limit else text[:limit - 1] + '…'
+
+
+class _CellFrameInfo(FrameInfo):
+    """FrameInfo that treats the traced cell like snoop treats an IPython cell (no
+    call/return lines) and shows only the cell's own variable names in its frame."""
+
+    cell_code = None
+    cell_names = frozenset()
+
+    def __init__(self, frame):
+        super().__init__(frame)
+        self.is_ipython_cell = frame.f_code is self.cell_code
+
+    def get_local_reprs(self, watch, watch_extras, whitelist):
+        if self.is_ipython_cell:
+            whitelist = self.cell_names
+        return super().get_local_reprs(watch, watch_extras, whitelist)
+
+
+def _cell_variable_names(cell_source, namespace):
+    """Names the cell reads or writes, less modules, functions and classes."""
+    names = set()
+    for node in ast.walk(ast.parse(cell_source)):
+        if isinstance(node, ast.Name):
+            value = namespace.get(node.id)
+            if isinstance(value, type(ast)) or callable(value):
+                continue
+            names.add(node.id)
+    return frozenset(names)
+
+
+def _is_user_code(filename):
+    return not filename.startswith(snoop.tracer.internal_directories + (_STDLIB_DIR,))
+
+
+def _user_code_tracer(config, frame_info_class=FrameInfo):
+    """A snoop tracer that follows calls into the user's own code (cells, scripts) only."""
+    tracer = config.snoop(depth=CELL_DEPTH)
+    tracer.frame_infos = ArgDefaultDict(frame_info_class)
+    # In a notebook, the standard library and installed packages are noise.
+    tracer._is_internal_frame = lambda frame: not _is_user_code(frame.f_code.co_filename)
+    return tracer
+
+
+def trace_function(fn, args=(), kwargs=None, *, source_names=None, limits=DEFAULT_CELL_LIMITS):
+    """Call a live function under the tracer (``groundtrace.trace`` in a notebook)."""
+    kwargs = kwargs or {}
+    config = _new_config(limits, dict(source_names or {}))
+    recorder = config.formatter
+    traced = _user_code_tracer(config)(fn)
+    returned, raised, truncated = _run_traced(lambda: traced(*args, **kwargs), recorder)
+    call_text = ', '.join([_short_repr(a) for a in args]
+                          + ['{}={}'.format(k, _short_repr(v)) for k, v in kwargs.items()])
+    document = recorder.document(
+        title='{}({})'.format(getattr(fn, '__qualname__', repr(fn)), call_text),
+        return_value=value_record(returned) if raised is None and not truncated else None,
+        error=_error_text(raised) if raised is not None else None,
+    )
+    return TraceResult(recorder.text, document, returned, raised, truncated)
+
+
+def trace_cell(cell_source, namespace, *, filename='<groundtrace:cell>', source_name='cell',
+               source_names=None, limits=DEFAULT_CELL_LIMITS):
+    """Execute a cell's code in ``namespace`` under snoop and return the trace.
+
+    ``filename`` should already be registered with linecache when the caller has its
+    own compile cache (IPython's); otherwise it is registered here.
+    """
+    if filename not in linecache.cache:
+        _register_source(filename, cell_source)
+    code = compile(cell_source, filename, 'exec')
+    names = dict(source_names or {})
+    names[filename] = source_name
+    config = _new_config(limits, names)
+    recorder = config.formatter
+
+    frame_info_class = type('CellFrameInfo', (_CellFrameInfo,), {
+        'cell_code': code,
+        'cell_names': _cell_variable_names(cell_source, namespace),
+    })
+    tracer = _user_code_tracer(config, frame_info_class)
+    tracer.target_codes.add(code)
+
+    def run():
+        sys.settrace(tracer.trace)
+        try:
+            exec(code, namespace)
+        finally:
+            sys.settrace(None)
+
+    returned, raised, truncated = _run_traced(run, recorder)
+    document = recorder.document(
+        title=source_name,
+        error=_error_text(raised) if raised is not None else None,
+    )
+    return TraceResult(recorder.text, document, None, raised, truncated)
