@@ -11,6 +11,7 @@ Two entry points:
 """
 
 import ast
+import hashlib
 import json
 import linecache
 import os
@@ -82,9 +83,16 @@ def _error_text(exc):
     return '{}: {}'.format(type(exc).__name__, exc)
 
 
-def _register_source(filename, text):
-    """Make the source visible to linecache (and so to snoop) under a fake filename."""
+def _register_source(kind, text):
+    """Make the source visible to linecache (and so to snoop) under a fake filename.
+
+    The name is unique to the text: snoop (through ``executing``) caches sources by
+    filename, so two different sources must never share one.
+    """
+    digest = hashlib.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]
+    filename = '<groundtrace:{}:{}>'.format(kind, digest)
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    return filename
 
 
 def _new_config(limits, source_names):
@@ -122,8 +130,7 @@ def _run_traced(run, recorder):
 def trace_call(source, funcname, kwargs, *, source_name='problem',
                max_lines=None, max_events=None, max_bytes=None):
     """Run ``funcname(**kwargs)`` from ``source`` under snoop, as the original pipeline does."""
-    filename = '<groundtrace:{}>'.format(source_name)
-    _register_source(filename, source)
+    filename = _register_source(source_name, source)
     config = _new_config(TraceLimits(max_events, max_lines, max_bytes), {filename: source_name})
     recorder = config.formatter
     depth = count_functions(source)
@@ -169,21 +176,21 @@ class _CellFrameInfo(FrameInfo):
         self.is_ipython_cell = frame.f_code is self.cell_code
 
     def get_local_reprs(self, watch, watch_extras, whitelist):
-        if self.is_ipython_cell:
-            whitelist = self.cell_names
-        return super().get_local_reprs(watch, watch_extras, whitelist)
+        if not self.is_ipython_cell:
+            return super().get_local_reprs(watch, watch_extras, whitelist)
+        return ((name, value) for name, value
+                in super().get_local_reprs(watch, watch_extras, self.cell_names)
+                if not _is_definition(value))
 
 
-def _cell_variable_names(cell_source, namespace):
-    """Names the cell reads or writes, less modules, functions and classes."""
-    names = set()
-    for node in ast.walk(ast.parse(cell_source)):
-        if isinstance(node, ast.Name):
-            value = namespace.get(node.id)
-            if isinstance(value, type(ast)) or callable(value):
-                continue
-            names.add(node.id)
-    return frozenset(names)
+def _is_definition(value):
+    """Modules, functions and classes: names a cell uses, not values it computes."""
+    return isinstance(value, type(ast)) or callable(value)
+
+
+def _cell_variable_names(cell_source):
+    """Names the cell reads or writes (snoop's ``%%snoop`` whitelist rule)."""
+    return frozenset(node.id for node in ast.walk(ast.parse(cell_source)) if isinstance(node, ast.Name))
 
 
 def _is_user_code(filename):
@@ -216,15 +223,15 @@ def trace_function(fn, args=(), kwargs=None, *, source_names=None, limits=DEFAUL
     return TraceResult(recorder.text, document, returned, raised, truncated)
 
 
-def trace_cell(cell_source, namespace, *, filename='<groundtrace:cell>', source_name='cell',
+def trace_cell(cell_source, namespace, *, filename=None, source_name='cell',
                source_names=None, limits=DEFAULT_CELL_LIMITS):
     """Execute a cell's code in ``namespace`` under snoop and return the trace.
 
-    ``filename`` should already be registered with linecache when the caller has its
-    own compile cache (IPython's); otherwise it is registered here.
+    ``filename`` is the cell's name in linecache when the caller has its own compile
+    cache (IPython's, unique per cell text); otherwise a unique one is registered here.
     """
-    if filename not in linecache.cache:
-        _register_source(filename, cell_source)
+    if filename is None:
+        filename = _register_source('cell', cell_source)
     code = compile(cell_source, filename, 'exec')
     names = dict(source_names or {})
     names[filename] = source_name
@@ -233,7 +240,7 @@ def trace_cell(cell_source, namespace, *, filename='<groundtrace:cell>', source_
 
     frame_info_class = type('CellFrameInfo', (_CellFrameInfo,), {
         'cell_code': code,
-        'cell_names': _cell_variable_names(cell_source, namespace),
+        'cell_names': _cell_variable_names(cell_source),
     })
     tracer = _user_code_tracer(config, frame_info_class)
     tracer.target_codes.add(code)
