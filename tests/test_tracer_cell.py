@@ -52,8 +52,11 @@ def test_cell_exception_is_returned_with_the_partial_trace():
 
 
 def test_cell_trace_is_truncated_with_a_marker():
-    result = trace_cell('t = 0\nfor i in range(10**6):\n    t += i\n', {}, limits=TraceLimits(max_events=100))
-    assert result.truncated == 'max_events'
+    namespace = {}
+    result = trace_cell('t = 0\nfor i in range(10**5):\n    t += i\n', namespace,
+                        limits=TraceLimits(max_events=100, stop_code=False))
+    assert result.truncated == 'max_events' and result.raised is None
+    assert namespace['t'] == sum(range(10**5))  # tracing stopped, the cell did not
     assert result.document['truncated']['message'] == 'trace truncated at 101 events (events > 100)'
     assert len(result.document['events']) == 101
 

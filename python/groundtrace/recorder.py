@@ -6,6 +6,8 @@ header rules of the original pipeline, and records one structured event per call
 with the range of text lines it produced.
 """
 
+import sys
+
 from snoop.formatting import DefaultFormatter
 from snoop.utils import my_cheap_repr
 
@@ -22,10 +24,13 @@ class TraceLimitReached(BaseException):
 class TraceLimits:
     """How much a trace may grow before the recorder stops it (None: no limit)."""
 
-    def __init__(self, max_events=None, max_lines=None, max_bytes=None):
+    def __init__(self, max_events=None, max_lines=None, max_bytes=None, stop_code=True):
         self.max_events = max_events
         self.max_lines = max_lines
         self.max_bytes = max_bytes
+        # True: stop the traced code too (a dataset item is rejected anyway);
+        # False: only stop tracing and let the code finish (a notebook cell).
+        self.stop_code = stop_code
 
 
 class TraceRecorder(DefaultFormatter):
@@ -82,7 +87,9 @@ class TraceRecorder(DefaultFormatter):
 
     def _record(self, event, kind, text):
         if self.truncated:
-            raise TraceLimitReached(self.truncated['message'])
+            if self.limits.stop_code:
+                raise TraceLimitReached(self.truncated['message'])
+            return
         new_lines = text.splitlines()
         start = len(self.lines)
         frame_id, parent = self._frame_of(event, kind)
@@ -151,7 +158,9 @@ class TraceRecorder(DefaultFormatter):
                 'message': 'trace truncated at {} events ({} > {})'.format(
                     at_event, reason.replace('max_', ''), limit),
             }
-            raise TraceLimitReached(self.truncated['message'])
+            if self.limits.stop_code:
+                raise TraceLimitReached(self.truncated['message'])
+            sys.settrace(None)  # events already under way are ignored by _record
 
     # -- result ------------------------------------------------------------------------
 

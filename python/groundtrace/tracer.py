@@ -43,7 +43,7 @@ _DEF_PATTERN = re.compile(r'\bdef\s+\w+\s*\(.*?\)')
 
 # Cells trace deep into user code; the limit only guards against runaway recursion.
 CELL_DEPTH = 100
-DEFAULT_CELL_LIMITS = TraceLimits(max_events=20_000, max_bytes=4_000_000)
+DEFAULT_CELL_LIMITS = TraceLimits(max_events=20_000, max_bytes=4_000_000, stop_code=False)
 
 
 def count_functions(code):
@@ -121,9 +121,10 @@ def _run_traced(run, recorder):
         raised = exc
     finally:
         sys.settrace(previous)
-    if recorder.truncated and not truncated:  # traced code swallowed the stop
+    if recorder.truncated and not truncated:
         truncated = recorder.truncated['reason']
-        raised = None
+        if recorder.limits.stop_code:  # the code swallowed the stop; what followed is moot
+            raised = None
     return returned, raised, truncated
 
 
