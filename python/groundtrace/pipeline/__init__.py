@@ -1,0 +1,1 @@
+"""The dataset engine: filter → trace → select → (translate) → build, one module per stage."""

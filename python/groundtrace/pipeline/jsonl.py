@@ -1,0 +1,158 @@
+"""Append-only JSONL files that survive kill -9, and the job lock of an output folder."""
+
+import fcntl
+import gzip
+import json
+import os
+
+
+class FolderLocked(RuntimeError):
+    pass
+
+
+def repair_torn_tail(path):
+    """Cut a last line that a killed writer left without its newline; return bytes cut."""
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+    if size == 0:
+        return 0
+    with open(path, 'rb+') as f:
+        f.seek(size - 1)
+        if f.read(1) == b'\n':
+            return 0
+        # Walk back to the last complete line.
+        pos = size
+        chunk = 65536
+        keep = 0
+        while pos > 0:
+            start = max(0, pos - chunk)
+            f.seek(start)
+            block = f.read(pos - start)
+            idx = block.rfind(b'\n')
+            if idx >= 0:
+                keep = start + idx + 1
+                break
+            pos = start
+        f.truncate(keep)
+        return size - keep
+
+
+class JsonlAppender:
+    """Appends one JSON object a line; each line reaches the kernel in one write()."""
+
+    def __init__(self, path):
+        self.path = path
+        repair_torn_tail(path)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def write(self, record):
+        data = (json.dumps(record, ensure_ascii=False, allow_nan=True) + '\n').encode('utf-8', 'surrogatepass')
+        view = memoryview(data)
+        while view:
+            n = os.write(self._fd, view)
+            view = view[n:]
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def iter_jsonl(path):
+    """Records of a JSONL file we wrote (skips blank lines and a torn last line)."""
+    if not os.path.exists(path):
+        return
+    with open(path, 'rb') as f:
+        for raw in f:
+            if not raw.endswith(b'\n'):
+                return  # torn tail of a killed writer
+            raw = raw.strip()
+            if raw:
+                yield json.loads(raw)
+
+
+def write_atomic(path, text):
+    tmp = '{}.tmp{}'.format(path, os.getpid())
+    with open(tmp, 'w', encoding='utf-8') as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_json_atomic(path, obj):
+    write_atomic(path, json.dumps(obj, indent=2, ensure_ascii=False) + '\n')
+
+
+class AtomicJsonlWriter:
+    """Writes a whole derived file (select, build) under a temp name, renamed when complete."""
+
+    def __init__(self, path):
+        self.path = path
+        self._tmp = '{}.tmp{}'.format(path, os.getpid())
+        self._f = open(self._tmp, 'w', encoding='utf-8')
+
+    def write(self, record):
+        self._f.write(json.dumps(record, ensure_ascii=False) + '\n')
+
+    def commit(self):
+        self._f.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self):
+        self._f.close()
+        try:
+            os.unlink(self._tmp)
+        except FileNotFoundError:
+            pass
+
+
+def open_input_bytes(path):
+    """Binary line iterator over a plain or gzip-compressed file."""
+    with open(path, 'rb') as f:
+        magic = f.read(2)
+    if magic == b'\x1f\x8b':
+        return gzip.open(path, 'rb')
+    return open(path, 'rb')
+
+
+class FolderLock:
+    """An exclusive lock on an output folder: a second job there is refused."""
+
+    def __init__(self, folder):
+        self.path = os.path.join(folder, '.lock')
+        self._fd = None
+
+    def acquire(self):
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                holder = os.read(fd, 64).decode(errors='replace').strip() or 'unknown'
+            finally:
+                os.close(fd)
+            raise FolderLocked(
+                'another groundtrace job (pid {}) is using {}; wait for it to finish or stop it '
+                'before starting a new one there'.format(holder, os.path.dirname(self.path) or '.'))
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def release(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()

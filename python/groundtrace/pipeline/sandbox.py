@@ -1,0 +1,586 @@
+"""Run untrusted items in isolated children of one long-lived pool process.
+
+The job starts a single pool process (inside bubblewrap where it works) that imports the
+tracer once and forks one child per item. Each child gets its own session and process
+group, CPU / address-space / process-count / file-size limits, a scratch directory that is
+removed afterwards, a scrubbed environment and, when the pool runs as root, its own
+unprivileged uid (one per slot, so ``kill(-1)`` and RLIMIT_NPROC stay within the item).
+The child reports over a dedicated pipe; its stdout/stderr go to a capped pipe that is
+counted and discarded, so printed text can never be read as a result.
+
+Protocol (JSON lines): job → pool stdin ``{"id", "target", "payload"}``; pool stdout →
+job ``{"id", "status", ..., "result"}``.
+"""
+
+import errno
+import importlib
+import json
+import os
+import queue
+import resource
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+UID_BASE = 61000  # children of slot k run as uid UID_BASE + k when the pool is root
+OUTPUT_HEAD = 2000
+
+TARGETS = {
+    'trace': 'groundtrace.pipeline.trace_stage:run_item',
+    'exec': 'groundtrace.pipeline.sandbox:exec_item',
+}
+
+
+@dataclass
+class Limits:
+    timeout: float = 5.0            # wall seconds per item
+    memory_mb: int = 1024           # RLIMIT_AS
+    nproc: int = 32                 # RLIMIT_NPROC (per item uid when root)
+    output_bytes: int = 1 << 20     # stdout+stderr of the item, and RLIMIT_FSIZE
+    result_bytes: int = 64 << 20    # the report the child sends back
+    hash_seed: str = '0'            # PYTHONHASHSEED of the pool, so of every child
+
+
+def exec_item(payload):
+    """A test target: run ``code``; return the repr of ``result`` if it defines one."""
+    namespace = {'__name__': '__main__'}
+    try:
+        exec(compile(payload['code'], '<item>', 'exec'), namespace)
+    except MemoryError:
+        return {'status': 'memory', 'error': 'MemoryError'}
+    except SystemExit as exc:
+        return {'status': 'exit', 'error': 'SystemExit: {}'.format(exc)}
+    except BaseException as exc:
+        return {'status': 'error', 'error': '{}: {}'.format(type(exc).__name__, exc)}
+    return {'status': 'ok', 'value': repr(namespace.get('result'))}
+
+
+def _resolve(spec):
+    module, _, name = spec.partition(':')
+    return getattr(importlib.import_module(module), name)
+
+
+# ---------------------------------------------------------------- pool (inside the sandbox)
+
+def _prctl(option, value):
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except Exception:
+        pass
+
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+
+class _Running:
+    __slots__ = ('task_id', 'pid', 'slot', 'out_fd', 'res_fd', 'scratch', 'started',
+                 'deadline', 'out_bytes', 'out_head', 'res_buf', 'killed_for', 'exit', 'rusage')
+
+
+class Pool:
+    def __init__(self, workers, limits, scratch_root):
+        self.workers = workers
+        self.limits = limits
+        self.scratch_root = scratch_root
+        self.is_root = os.geteuid() == 0
+        self.targets = {name: _resolve(spec) for name, spec in TARGETS.items()}
+        self.free_slots = list(range(workers))
+        self.pending = []
+        self.running = {}
+        self.stdin_buf = b''
+        self.stdin_open = True
+        self.devnull = os.open(os.devnull, os.O_RDWR)
+
+    # -- the child
+    def _child(self, task, slot, out_w, res_w, scratch):
+        try:
+            os.setsid()
+            os.dup2(self.devnull, 0)
+            os.dup2(out_w, 1)
+            os.dup2(out_w, 2)
+            signal.set_wakeup_fd(-1)
+            for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, signal.SIG_DFL)
+            keep = res_w
+            os.closerange(3, keep)
+            os.closerange(keep + 1, 65536)
+            lim = self.limits
+            cpu = max(1, int(lim.timeout + 0.999))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+            resource.setrlimit(resource.RLIMIT_AS, (lim.memory_mb << 20, lim.memory_mb << 20))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (lim.output_bytes, lim.output_bytes))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            os.chdir(scratch)
+            if self.is_root:
+                uid = UID_BASE + slot
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
+            resource.setrlimit(resource.RLIMIT_NPROC, (lim.nproc, lim.nproc))
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            os.environ.clear()
+            os.environ.update({'PATH': '/usr/bin:/bin', 'HOME': scratch, 'TMPDIR': scratch,
+                               'LANG': 'C.UTF-8', 'PYTHONHASHSEED': lim.hash_seed})
+            result = self.targets[task['target']](task['payload'])
+            data = json.dumps(result, ensure_ascii=False, default=repr).encode('utf-8', 'surrogatepass')
+        except BaseException as exc:  # a failure of the harness itself, not of the item
+            data = json.dumps({'status': 'crash', 'error': 'harness: {}: {}'.format(
+                type(exc).__name__, exc)}).encode()
+        try:
+            frame = struct.pack('>Q', len(data)) + data
+            view = memoryview(frame)
+            while view:
+                view = view[os.write(res_w, view):]
+        finally:
+            os._exit(0)
+
+    def _start(self, task):
+        slot = self.free_slots.pop()
+        scratch = tempfile.mkdtemp(prefix='item-', dir=self.scratch_root)
+        if self.is_root:
+            os.chown(scratch, UID_BASE + slot, UID_BASE + slot)
+        out_r, out_w = os.pipe()
+        res_r, res_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(out_r)
+            os.close(res_r)
+            self._child(task, slot, out_w, res_w, scratch)
+        os.close(out_w)
+        os.close(res_w)
+        for fd in (out_r, res_r):
+            os.set_blocking(fd, False)
+        r = _Running()
+        r.task_id, r.pid, r.slot, r.out_fd, r.res_fd, r.scratch = task['id'], pid, slot, out_r, res_r, scratch
+        r.started = time.monotonic()
+        r.deadline = r.started + self.limits.timeout
+        r.out_bytes, r.out_head, r.res_buf, r.killed_for, r.exit, r.rusage = 0, b'', b'', None, None, None
+        self.running[pid] = r
+
+    def _kill(self, r, reason):
+        if r.killed_for is None:
+            r.killed_for = reason
+        try:
+            os.killpg(r.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def _drain(self, r):
+        for fd, is_out in ((r.out_fd, True), (r.res_fd, False)):
+            if fd is None:
+                continue
+            while True:
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    chunk = b''
+                if not chunk:
+                    os.close(fd)
+                    if is_out:
+                        r.out_fd = None
+                    else:
+                        r.res_fd = None
+                    break
+                if is_out:
+                    r.out_bytes += len(chunk)
+                    if len(r.out_head) < OUTPUT_HEAD:
+                        r.out_head += chunk[:OUTPUT_HEAD - len(r.out_head)]
+                    if r.out_bytes > self.limits.output_bytes:
+                        self._kill(r, 'output_limit')
+                else:
+                    r.res_buf += chunk
+                    if len(r.res_buf) > self.limits.result_bytes + 8:
+                        self._kill(r, 'output_limit')
+                        r.res_buf = b''
+                        os.close(fd)
+                        r.res_fd = None
+                        break
+
+    def _cleanup_descendants(self, r):
+        """Every process the item left behind goes, wherever it moved to."""
+        try:
+            os.killpg(r.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if self.is_root:
+            uid = UID_BASE + r.slot
+            for _ in range(50):
+                if not _pids_of_uid(uid):
+                    break
+                helper = os.fork()
+                if helper == 0:
+                    try:
+                        os.setgid(uid)
+                        os.setuid(uid)
+                        os.kill(-1, signal.SIGKILL)  # every process of this uid but the helper
+                    finally:
+                        os._exit(0)
+                os.waitpid(helper, 0)
+                self._reap()
+        else:
+            for _ in range(20):
+                orphans = [p for p in _children_of(os.getpid()) if p not in self.running]
+                if not orphans:
+                    break
+                for p in orphans:
+                    try:
+                        os.kill(p, signal.SIGKILL)
+                    except OSError:
+                        pass
+                self._reap()
+                time.sleep(0.001)
+        self._reap()
+
+    def _reap(self):
+        while True:
+            try:
+                pid, status, rusage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            r = self.running.get(pid)
+            if r is not None and r.exit is None:
+                r.exit, r.rusage = status, rusage
+
+    def _finish(self, r):
+        self._drain(r)
+        self._cleanup_descendants(r)
+        for fd in (r.out_fd, r.res_fd):
+            if fd is not None:
+                os.close(fd)
+        shutil.rmtree(r.scratch, ignore_errors=True)
+        del self.running[r.pid]
+        self.free_slots.append(r.slot)
+        elapsed_ms = round((time.monotonic() - r.started) * 1000, 2)
+        cpu_ms = round((r.rusage.ru_utime + r.rusage.ru_stime) * 1000, 2) if r.rusage else None
+        report = {'id': r.task_id, 'elapsed_ms': elapsed_ms, 'cpu_ms': cpu_ms,
+                  'output_bytes': r.out_bytes,
+                  'output_head': r.out_head.decode('utf-8', 'replace')}
+        result = None
+        if len(r.res_buf) >= 8:
+            (n,) = struct.unpack('>Q', r.res_buf[:8])
+            if len(r.res_buf) - 8 >= n:
+                try:
+                    result = json.loads(r.res_buf[8:8 + n])
+                except ValueError:
+                    result = None
+        status = r.exit
+        if r.killed_for is not None:
+            report['status'] = r.killed_for
+            report['error'] = {'timeout': 'wall time limit of {} s'.format(self.limits.timeout),
+                               'output_limit': 'output over {} bytes'.format(self.limits.output_bytes),
+                               }.get(r.killed_for, r.killed_for)
+        elif result is not None:
+            report['status'] = result.get('status', 'ok')
+            if 'error' in result:
+                report['error'] = result['error']
+            report['result'] = result
+        elif status is not None and os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and cpu_ms and cpu_ms >= self.limits.timeout * 1000):
+                report['status'], report['error'] = 'timeout', 'CPU time limit'
+            else:
+                report['status'] = 'crash'
+                report['error'] = 'killed by signal {}'.format(signal.Signals(sig).name)
+        else:
+            code = os.WEXITSTATUS(status) if status is not None else None
+            report['status'] = 'crash'
+            report['error'] = 'exited with code {} before reporting a result'.format(code)
+        return report
+
+    def _read_stdin(self):
+        try:
+            chunk = os.read(0, 1 << 16)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.stdin_open = False
+            return
+        self.stdin_buf += chunk
+        *lines, self.stdin_buf = self.stdin_buf.split(b'\n')
+        for line in lines:
+            if line.strip():
+                self.pending.append(json.loads(line))
+        self.pending.reverse()  # pop() from the end keeps arrival order
+        self.pending.reverse()
+
+    def serve(self):
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_r, False)
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        os.set_blocking(0, False)
+        out = os.fdopen(os.dup(1), 'wb')
+        os.dup2(self.devnull, 1)  # nothing but reports reaches the job
+        while self.stdin_open or self.pending or self.running:
+            while self.pending and self.free_slots:
+                self._start(self.pending.pop(0))
+            fds = [wake_r] + ([0] if self.stdin_open else [])
+            for r in self.running.values():
+                fds += [fd for fd in (r.out_fd, r.res_fd) if fd is not None]
+            now = time.monotonic()
+            timeout = min([r.deadline - now for r in self.running.values()], default=1.0)
+            try:
+                ready, _, _ = select.select(fds, [], [], max(0.0, timeout))
+            except InterruptedError:
+                ready = []
+            if wake_r in ready:
+                try:
+                    while os.read(wake_r, 512):
+                        pass
+                except BlockingIOError:
+                    pass
+            if 0 in ready:
+                self._read_stdin()
+            for r in list(self.running.values()):
+                if (r.out_fd in ready) or (r.res_fd in ready):
+                    self._drain(r)
+            self._reap()
+            now = time.monotonic()
+            for r in list(self.running.values()):
+                if r.exit is None and now >= r.deadline:
+                    self._kill(r, 'timeout')
+                if r.exit is not None:
+                    out.write((json.dumps(self._finish(r), ensure_ascii=False) + '\n').encode('utf-8', 'surrogatepass'))
+                    out.flush()
+
+
+def _pids_of_uid(uid):
+    pids = []
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                if os.stat('/proc/' + name).st_uid == uid:
+                    pids.append(int(name))
+            except OSError:
+                pass
+    return pids
+
+
+def _children_of(ppid):
+    kids = []
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                with open('/proc/{}/stat'.format(name), 'rb') as f:
+                    stat = f.read()
+                if int(stat[stat.rindex(b')') + 2:].split()[1]) == ppid:
+                    kids.append(int(name))
+            except (OSError, ValueError):
+                pass
+    return kids
+
+
+PRELOAD = ('collections', 'itertools', 'functools', 'math', 'heapq', 'bisect', 'json', 're',
+           'string', 'fractions', 'decimal', 'statistics', 'copy', 'operator', 'datetime',
+           'typing', 'dataclasses', 'cmath', 'numbers', 'array', 'textwrap', 'enum')
+
+
+def pool_main(argv=None):
+    import argparse
+    parser = argparse.ArgumentParser(prog='groundtrace-pool')
+    parser.add_argument('--workers', type=int, required=True)
+    parser.add_argument('--limits', required=True, help='JSON of Limits')
+    args = parser.parse_args(argv)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    for name in PRELOAD:  # children of an unprivileged uid may not read the stdlib later
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    limits = Limits(**json.loads(args.limits))
+    scratch_root = tempfile.mkdtemp(prefix='groundtrace-pool-')
+    os.chmod(scratch_root, 0o711)
+    try:
+        Pool(args.workers, limits, scratch_root).serve()
+    finally:
+        shutil.rmtree(scratch_root, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- job side
+
+_BWRAP_STATE = {}
+
+
+def bwrap_command():
+    """The bubblewrap prefix for the pool, or None (with the reason) where it cannot run."""
+    if 'cmd' in _BWRAP_STATE:
+        return _BWRAP_STATE['cmd'], _BWRAP_STATE['why']
+    exe = shutil.which('bwrap')
+    cmd, why = None, None
+    if exe is None:
+        why = 'bubblewrap (bwrap) is not installed'
+    else:
+        cmd = [exe, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+               '--unshare-net', '--unshare-pid', '--die-with-parent']
+        cmd += _readable_python_binds()
+        probe = subprocess.run(cmd + [sys.executable, '-c', 'pass'], capture_output=True)
+        if probe.returncode != 0:
+            why = 'bwrap cannot start here ({})'.format(
+                probe.stderr.decode(errors='replace').strip() or probe.returncode)
+            cmd = None
+    _BWRAP_STATE.update(cmd=cmd, why=why)
+    return cmd, why
+
+
+def _readable_python_binds():
+    """Children drop to another uid; a Python installed under a private directory (e.g.
+    /root) is re-exposed alone on a fresh tmpfs so they can still import and read source."""
+    binds = []
+    hidden = set()
+    paths = {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, sys.exec_prefix]
+             + [p for p in sys.path if p and os.path.isdir(p)]}
+    for path in sorted(paths):
+        parts = path.split('/')
+        for i in range(2, len(parts)):
+            parent = '/'.join(parts[:i])
+            try:
+                mode = os.stat(parent).st_mode
+            except OSError:
+                break
+            if not mode & 0o001:
+                if parent not in hidden:
+                    hidden.add(parent)
+                    binds += ['--perms', '0755', '--tmpfs', parent]
+                for j in range(i + 1, len(parts)):  # bwrap would make these 0700
+                    binds += ['--perms', '0755', '--dir', '/'.join(parts[:j])]
+                binds += ['--ro-bind', path, path]
+                break
+    return binds
+
+
+class WorkerPool:
+    """The job's handle on the pool process: submit tasks, read reports in completion order."""
+
+    def __init__(self, workers, limits, use_bwrap=True, log=print):
+        self.workers = workers
+        self.limits = limits
+        self.log = log
+        self.sandboxed = False
+        self._proc = None
+        self._reports = queue.Queue()
+        self._inflight = {}
+        self.use_bwrap = use_bwrap
+        self._said_fallback = False
+        self._deaths_without_report = 0
+
+    def _env(self):
+        pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LANG': 'C.UTF-8',
+               'PYTHONHASHSEED': self.limits.hash_seed, 'PYTHONDONTWRITEBYTECODE': '1',
+               'PYTHONPATH': pkg_root}
+        return env
+
+    def start(self):
+        prefix = []
+        if self.use_bwrap:
+            cmd, why = bwrap_command()
+            if cmd:
+                prefix = cmd
+                self.sandboxed = True
+            elif not self._said_fallback:
+                self._said_fallback = True
+                self.log('warning: {}; items run with process limits only (no bubblewrap sandbox)'.format(why))
+        argv = prefix + [sys.executable, '-m', 'groundtrace.pipeline.sandbox',
+                         '--workers', str(self.workers), '--limits', json.dumps(asdict(self.limits))]
+        self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      env=self._env(), close_fds=True, start_new_session=True)
+        proc = self._proc
+        threading.Thread(target=self._read_reports, args=(proc,), daemon=True).start()
+
+    def _read_reports(self, proc):
+        for line in proc.stdout:
+            self._reports.put(json.loads(line))
+        proc.wait()
+        self._reports.put({'_pool_exit': proc.returncode, '_proc': proc})
+
+    def submit(self, task_id, target, payload):
+        self._inflight[task_id] = (target, payload)
+        line = (json.dumps({'id': task_id, 'target': target, 'payload': payload}, ensure_ascii=False) + '\n')
+        try:
+            self._proc.stdin.write(line.encode('utf-8', 'surrogatepass'))
+            self._proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # the reader sees the pool exit and reports the lost items
+
+    @property
+    def inflight(self):
+        return len(self._inflight)
+
+    def next_report(self):
+        """The next finished item; if the pool itself died, its items come back as crashes."""
+        while True:
+            report = self._reports.get()
+            if '_pool_exit' in report:
+                if report['_proc'] is not self._proc:
+                    continue
+                self._deaths_without_report += 1
+                if self._deaths_without_report >= 3:
+                    raise RuntimeError('the worker pool keeps dying (exit {}); see its error output above'
+                                       .format(report['_pool_exit']))
+                lost = list(self._inflight)
+                self._inflight.clear()
+                for task_id in lost:
+                    self._reports.put({'id': task_id, 'status': 'crash',
+                                       'error': 'the worker pool died (exit {})'.format(report['_pool_exit'])})
+                self.start()
+                continue
+            self._deaths_without_report = 0
+            if report['id'] in self._inflight:
+                del self._inflight[report['id']]
+                return report
+
+    def run(self, tasks, window=None):
+        """Submit ``(task_id, target, payload)`` lazily, keeping ``window`` in flight; yield reports."""
+        window = window or self.workers * 4
+        tasks = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and self.inflight < window:
+                try:
+                    task_id, target, payload = next(tasks)
+                except StopIteration:
+                    exhausted = True
+                    break
+                self.submit(task_id, target, payload)
+            if not self.inflight:
+                return
+            yield self.next_report()
+
+    def close(self):
+        if self._proc is not None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+            self._proc = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+if __name__ == '__main__':
+    pool_main()

@@ -1,0 +1,59 @@
+"""Stage 2, trace: expand problems into items, run each under the tracer in the sandbox."""
+
+import random
+
+from .compare import output_matches
+
+RETURN_MARK = '<<< Return value from {}:'
+
+# What the job copies from a problem into each trace record.
+PROBLEM_FIELDS = ('problem_description', 'io_requirements', 'refcode', 'funcname',
+                  'source', 'category', 'meta')
+
+
+def sample_pairs(problem, pairs_per_problem, seed):
+    """At most ``pairs_per_problem`` i/o pairs, sampled with a seed per problem (so the choice
+    does not depend on which other problems are in the run or shard)."""
+    pairs = problem['input_output']
+    if len(pairs) <= pairs_per_problem:
+        return pairs
+    rng = random.Random('{}:{}'.format(seed, problem['id']))
+    return rng.sample(pairs, pairs_per_problem)
+
+
+def items_of(problem, pairs_per_problem, seed):
+    for index, pair in enumerate(sample_pairs(problem, pairs_per_problem, seed)):
+        yield {'id': '{}_{}'.format(problem['id'], index), 'problem_id': problem['id'],
+               'pair_index': index, 'input': pair['input'], 'expected_output': pair['output']}
+
+
+def status_of(result, funcname):
+    if result.truncated:
+        return 'too_long'
+    if result.raised is not None:
+        if isinstance(result.raised, MemoryError):
+            return 'memory'
+        if isinstance(result.raised, SystemExit):
+            return 'exit'
+        return 'error'
+    if RETURN_MARK.format(funcname) not in result.text:
+        return 'incomplete'  # the code switched the tracer off, or similar
+    return 'ok'
+
+
+def run_item(payload):
+    """Runs in the sandboxed child: trace one item, compare its return value."""
+    from groundtrace.tracer import trace_call, value_record
+
+    funcname = payload['funcname']
+    result = trace_call(payload['refcode'], funcname, payload['input'],
+                        max_lines=payload.get('max_lines'), max_events=payload.get('max_events'))
+    status = status_of(result, funcname)
+    report = {'status': status, 'trace': result.text, 'document': result.document,
+              'n_lines': result.text.count('\n')}
+    if result.raised is not None:
+        report['error'] = '{}: {}'.format(type(result.raised).__name__, result.raised)
+    if status == 'ok':
+        report['return_value'] = value_record(result.returned)
+        report['output_matches'] = output_matches(result.returned, payload['expected_output'])
+    return report
