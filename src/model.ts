@@ -1,0 +1,281 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { EventKind, TraceDocument, TraceEvent, Truncation } from './schema';
+
+/** The MIME type of a trace document, shared with the Python kernel helper. */
+export const TRACE_MIME_TYPE = 'application/vnd.groundtrace.trace+json';
+
+/** A variable of the current frame as the view shows it. */
+export interface IVariable {
+  name: string;
+  value: string;
+  /** True when the variable changed at the current step. */
+  changed: boolean;
+}
+
+/** One frame of the call stack at a step, outermost first. */
+export interface IStackFrame {
+  frame: number;
+  function: string;
+  comprehension?: string;
+  source: string;
+  line: number;
+}
+
+/**
+ * The state of one trace viewer: a trace document and a current step.
+ *
+ * A step is a position in `steps`, the events that printed snoop text (the
+ * others, such as a comprehension's silent loop lines, show nothing new).
+ * Every view is a function of (document, step); navigation only changes the step.
+ */
+export class TraceModel {
+  constructor(readonly doc: TraceDocument) {
+    this.lines = doc.text.split('\n');
+    const printed = doc.events
+      .map((event, index) => (event.text_end > event.text_start ? index : -1))
+      .filter(index => index >= 0);
+    this.steps =
+      printed.length > 0 ? printed : doc.events.map((_, index) => index);
+    doc.events.forEach((event, index) => {
+      const indices = this._frameEvents.get(event.frame) ?? [];
+      indices.push(index);
+      this._frameEvents.set(event.frame, indices);
+      if (event.kind === 'call' && event.parent_frame !== undefined) {
+        this._parents.set(event.frame, event.parent_frame);
+      }
+    });
+  }
+
+  /** The snoop text split into lines; events' text ranges index into it. */
+  readonly lines: string[];
+
+  /** Indices into `doc.events` of the events a user steps through. */
+  readonly steps: number[];
+
+  /** Emitted whenever the current step changes. */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  get step(): number {
+    return this._step;
+  }
+
+  get stepCount(): number {
+    return this.steps.length;
+  }
+
+  /** The index in `doc.events` of the current event, or -1 for an empty trace. */
+  get eventIndex(): number {
+    return this.steps.length > 0 ? this.steps[this._step] : -1;
+  }
+
+  get event(): TraceEvent | null {
+    return this.doc.events[this.eventIndex] ?? null;
+  }
+
+  get truncation(): Truncation | null {
+    return this.doc.truncated ?? null;
+  }
+
+  get isFirst(): boolean {
+    return this._step === 0;
+  }
+
+  get isLast(): boolean {
+    return this._step >= this.steps.length - 1;
+  }
+
+  /** Moves to a step (clamped to the trace); returns whether it moved. */
+  goTo(step: number): boolean {
+    const clamped = Math.max(0, Math.min(step, this.steps.length - 1));
+    if (clamped === this._step || this.steps.length === 0) {
+      return false;
+    }
+    this._step = clamped;
+    this._stateChanged.emit();
+    return true;
+  }
+
+  next(): boolean {
+    return this.goTo(this._step + 1);
+  }
+
+  previous(): boolean {
+    return this.goTo(this._step - 1);
+  }
+
+  first(): boolean {
+    return this.goTo(0);
+  }
+
+  last(): boolean {
+    return this.goTo(this.steps.length - 1);
+  }
+
+  /**
+   * Goes to the next step of the current frame or of a frame that encloses it,
+   * skipping everything that happens inside calls made from this step.
+   */
+  stepOver(): boolean {
+    const current = this.event;
+    if (!current) {
+      return false;
+    }
+    const target = this._findStep(this._step + 1, 1, event => {
+      return event.frame === current.frame || event.depth < current.depth;
+    });
+    return this.goTo(target ?? this.steps.length - 1);
+  }
+
+  /** Goes to the next step whose event is one of `kinds`; false if none. */
+  nextOfKind(...kinds: EventKind[]): boolean {
+    const target = this._findStep(this._step + 1, 1, event =>
+      kinds.includes(event.kind)
+    );
+    return target === null ? false : this.goTo(target);
+  }
+
+  /** Goes to the previous step whose event is one of `kinds`; false if none. */
+  previousOfKind(...kinds: EventKind[]): boolean {
+    const target = this._findStep(this._step - 1, -1, event =>
+      kinds.includes(event.kind)
+    );
+    return target === null ? false : this.goTo(target);
+  }
+
+  /** The snoop-text line range [start, end) of a step (default: the current one). */
+  textRange(step = this._step): [number, number] {
+    const event = this.doc.events[this.steps[step]];
+    return event ? [event.text_start, event.text_end] : [0, 0];
+  }
+
+  /**
+   * The step that printed a snoop-text line: the last step starting at or
+   * before it, so lines between events map to the event before them.
+   */
+  stepForTextLine(line: number): number {
+    let found = 0;
+    this.steps.forEach((eventIndex, step) => {
+      if (this.doc.events[eventIndex].text_start <= line) {
+        found = step;
+      }
+    });
+    return found;
+  }
+
+  /** The step that shows a given event (the nearest earlier printed step). */
+  stepForEvent(eventIndex: number): number {
+    let found = 0;
+    this.steps.forEach((index, step) => {
+      if (index <= eventIndex) {
+        found = step;
+      }
+    });
+    return found;
+  }
+
+  /**
+   * The current frame's variables at a step: each frame's `changes` accumulated
+   * from its call up to that step, those changed at the step marked.
+   */
+  variables(step = this._step): IVariable[] {
+    const eventIndex = this.steps[step];
+    const event = this.doc.events[eventIndex];
+    if (!event) {
+      return [];
+    }
+    const values = new Map<string, string>();
+    for (const index of this._frameEvents.get(event.frame) ?? []) {
+      if (index > eventIndex) {
+        break;
+      }
+      for (const [name, value] of this.doc.events[index].changes) {
+        values.set(name, value);
+      }
+    }
+    const changedNow = new Set(this._changesSincePreviousStep(step));
+    return Array.from(values, ([name, value]) => ({
+      name,
+      value,
+      changed: changedNow.has(name)
+    }));
+  }
+
+  /** The call stack at a step, outermost frame first, each at its latest line. */
+  callStack(step = this._step): IStackFrame[] {
+    const eventIndex = this.steps[step];
+    const event = this.doc.events[eventIndex];
+    if (!event) {
+      return [];
+    }
+    const stack: IStackFrame[] = [];
+    let frame: number | null | undefined = event.frame;
+    while (frame !== null && frame !== undefined) {
+      const latest = this._latestEventOfFrame(frame, eventIndex);
+      if (latest) {
+        stack.unshift({
+          frame,
+          function: latest.function,
+          comprehension: latest.comprehension,
+          source: latest.source,
+          line: latest.line
+        });
+      }
+      frame = this._parents.get(frame);
+    }
+    return stack;
+  }
+
+  /** Names whose changes belong to this step: the current event and the silent events before it. */
+  private _changesSincePreviousStep(step: number): string[] {
+    const eventIndex = this.steps[step];
+    const frame = this.doc.events[eventIndex].frame;
+    const from = step > 0 ? this.steps[step - 1] + 1 : 0;
+    const names: string[] = [];
+    for (let index = from; index <= eventIndex; index++) {
+      const event = this.doc.events[index];
+      if (event.frame === frame) {
+        names.push(...event.changes.map(([name]) => name));
+      }
+    }
+    return names;
+  }
+
+  private _latestEventOfFrame(
+    frame: number,
+    atOrBefore: number
+  ): TraceEvent | null {
+    let latest: TraceEvent | null = null;
+    for (const index of this._frameEvents.get(frame) ?? []) {
+      if (index > atOrBefore) {
+        break;
+      }
+      latest = this.doc.events[index];
+    }
+    return latest;
+  }
+
+  private _findStep(
+    from: number,
+    direction: 1 | -1,
+    matches: (event: TraceEvent) => boolean
+  ): number | null {
+    for (
+      let step = from;
+      step >= 0 && step < this.steps.length;
+      step += direction
+    ) {
+      if (matches(this.doc.events[this.steps[step]])) {
+        return step;
+      }
+    }
+    return null;
+  }
+
+  private _step = 0;
+  private _frameEvents = new Map<number, number[]>();
+  private _parents = new Map<number, number | null>();
+  private _stateChanged = new Signal<this, void>(this);
+}

@@ -1,0 +1,47 @@
+import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { PanelLayout, Widget } from '@lumino/widgets';
+
+import { TraceModel } from './model';
+import { TraceDocument } from './schema';
+import { TraceView } from './traceView';
+
+/** Renders one output's trace document as a TraceView. */
+export class TraceRenderer extends Widget implements IRenderMime.IRenderer {
+  constructor(options: IRenderMime.IRendererOptions) {
+    super();
+    this._mimeType = options.mimeType;
+    this.layout = new PanelLayout();
+    this.addClass('gt-TraceRenderer');
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const layout = this.layout as PanelLayout;
+    layout.widgets.forEach(widget => widget.dispose());
+    const doc = model.data[this._mimeType] as unknown;
+    if (!isTraceDocument(doc)) {
+      const message = new Widget();
+      message.addClass('gt-error');
+      message.node.textContent =
+        'This output holds a groundtrace trace of an unsupported version.';
+      layout.addWidget(message);
+      return;
+    }
+    layout.addWidget(new TraceView(new TraceModel(doc)));
+  }
+
+  private _mimeType: string;
+}
+
+/** Enough of a check that the view can render the document safely. */
+export function isTraceDocument(value: unknown): value is TraceDocument {
+  const doc = value as TraceDocument | null;
+  return (
+    !!doc &&
+    typeof doc === 'object' &&
+    doc.version === 1 &&
+    Array.isArray(doc.events) &&
+    typeof doc.text === 'string' &&
+    !!doc.sources &&
+    typeof doc.sources === 'object'
+  );
+}

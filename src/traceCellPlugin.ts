@@ -1,0 +1,41 @@
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+
+import { CommandIDs } from './commands';
+import { traceIcon } from './icons';
+import { traceActiveCell } from './traceCell';
+
+/**
+ * The Trace Cell command. Its toolbar button, context-menu entry and shortcut
+ * are declared in schema/trace-cell.json.
+ */
+export const traceCellPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'groundtrace:trace-cell',
+  description: 'Runs a notebook cell under the tracer and shows its trace.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null
+  ) => {
+    app.commands.addCommand(CommandIDs.traceCell, {
+      label: 'Trace Cell',
+      caption: 'Run the selected cell and show its execution step by step',
+      icon: args => (args['toolbar'] ? traceIcon : undefined),
+      isEnabled: () => tracker.activeCell?.model.type === 'code',
+      execute: async () => {
+        const panel = tracker.currentWidget;
+        if (panel) {
+          await traceActiveCell(panel);
+        }
+      }
+    });
+    palette?.addItem({ command: CommandIDs.traceCell, category: 'groundtrace' });
+  }
+};
