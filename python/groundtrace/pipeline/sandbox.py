@@ -386,7 +386,8 @@ def _children_of(ppid):
 
 PRELOAD = ('collections', 'itertools', 'functools', 'math', 'heapq', 'bisect', 'json', 're',
            'string', 'fractions', 'decimal', 'statistics', 'copy', 'operator', 'datetime',
-           'typing', 'dataclasses', 'cmath', 'numbers', 'array', 'textwrap', 'enum')
+           'typing', 'dataclasses', 'cmath', 'numbers', 'array', 'textwrap', 'enum', 'queue',
+           'numpy')  # imported once here rather than once per item
 
 
 def pool_main(argv=None):
@@ -402,6 +403,9 @@ def pool_main(argv=None):
             importlib.import_module(name)
         except ImportError:
             pass
+    import gc
+    gc.collect()
+    gc.freeze()  # children's collections then leave the shared pages alone (fewer copies)
     limits = Limits(**json.loads(args.limits))
     scratch_root = tempfile.mkdtemp(prefix='groundtrace-pool-')
     os.chmod(scratch_root, 0o711)
@@ -482,7 +486,9 @@ class WorkerPool:
         pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = {'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LANG': 'C.UTF-8',
                'PYTHONHASHSEED': self.limits.hash_seed, 'PYTHONDONTWRITEBYTECODE': '1',
-               'PYTHONPATH': pkg_root}
+               'PYTHONPATH': pkg_root,
+               # Native thread pools started before fork would be unusable in the children.
+               'OPENBLAS_NUM_THREADS': '1', 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
         return env
 
     def start(self):

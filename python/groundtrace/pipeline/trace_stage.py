@@ -2,6 +2,8 @@
 
 import random
 
+from groundtrace.tracer import trace_call, value_record
+
 from .compare import output_matches
 
 RETURN_MARK = '<<< Return value from {}:'
@@ -43,8 +45,6 @@ def status_of(result, funcname):
 
 def run_item(payload):
     """Runs in the sandboxed child: trace one item, compare its return value."""
-    from groundtrace.tracer import trace_call, value_record
-
     funcname = payload['funcname']
     result = trace_call(payload['refcode'], funcname, payload['input'],
                         max_lines=payload.get('max_lines'), max_events=payload.get('max_events'))

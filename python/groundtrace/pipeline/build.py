@@ -1,0 +1,115 @@
+"""Stage 5, build: LLaMA-Factory training data (sharegpt format) from translated traces."""
+
+import json
+import os
+from collections import Counter
+from string import Template
+
+from .jsonl import AtomicJsonlWriter, iter_jsonl, write_json_atomic
+
+TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'templates')
+DEFAULT_TRAINING_TEMPLATE = os.path.join(TEMPLATE_DIR, 'training_prompt.txt')
+THINK_END = '</think>'
+DEFAULT_MAX_LENGTH = 8192
+
+
+def question_text(record):
+    """The question as the original states it: description and i/o requirements, with
+    double newlines collapsed (one pass, as the original does)."""
+    return (record['problem_description'] + '\n' + record['io_requirements']).replace('\n\n', '\n')
+
+
+def input_text(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def load_template(path=None):
+    with open(path or DEFAULT_TRAINING_TEMPLATE, encoding='utf-8') as f:
+        return Template(f.read())
+
+
+def training_prompt(record, template):
+    """``$question``, ``$code`` and ``$input`` in the template are filled in."""
+    return template.safe_substitute(question=question_text(record), code=record['refcode'],
+                                    input=input_text(record['input'])).rstrip('\n') + '\n'
+
+
+def narration_of(record):
+    for field in ('nl_trace', 'narration'):
+        if isinstance(record.get(field), str):
+            return record[field]
+    return None
+
+
+def answer_after_thinking(narration):
+    """The text after the first ``</think>``, or None when the thinking never closed."""
+    if THINK_END not in narration:
+        return None
+    return narration.split(THINK_END, 1)[1].strip()
+
+
+class LengthMeter:
+    """Measures a sample in real tokens when a tokenizer is given, else in characters."""
+
+    def __init__(self, tokenizer_name=None):
+        self.unit = 'characters'
+        self._tok = None
+        if tokenizer_name:
+            from transformers import AutoTokenizer  # optional dependency
+            self._tok = AutoTokenizer.from_pretrained(tokenizer_name)
+            self.unit = 'tokens ({})'.format(tokenizer_name)
+
+    def __call__(self, messages):
+        if self._tok is None:
+            return sum(len(m['content']) for m in messages)
+        return len(self._tok.apply_chat_template(messages, tokenize=True))
+
+
+def build_dataset(translated_path, folder, *, template_path=None, max_length=DEFAULT_MAX_LENGTH,
+                  tokenizer=None, dataset_name='groundtrace', require_verified=False, progress=None):
+    template = load_template(template_path)
+    meter = LengthMeter(tokenizer)
+    reasons = Counter()
+    n_in = n_out = 0
+    writer = AtomicJsonlWriter(os.path.join(folder, 'train.jsonl'))
+    try:
+        for record in iter_jsonl(translated_path):
+            n_in += 1
+            if progress:
+                progress.advance()
+            narration = narration_of(record)
+            if narration is None:
+                reasons['no_narration'] += 1
+                continue
+            answer = answer_after_thinking(narration)
+            if answer is None:
+                reasons['thinking_unclosed'] += 1
+                continue
+            if not answer:
+                reasons['empty_answer'] += 1
+                continue
+            if require_verified and record.get('verdict', {}).get('ok') is not True:
+                reasons['not_verified'] += 1
+                continue
+            messages = [{'role': 'user', 'content': training_prompt(record, template)},
+                        {'role': 'assistant', 'content': answer}]
+            if meter(messages) > max_length:
+                reasons['over_length'] += 1
+                continue
+            writer.write({'messages': messages})
+            n_out += 1
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+    write_json_atomic(os.path.join(folder, 'dataset_info.json'), {
+        dataset_name: {
+            'file_name': 'train.jsonl',
+            'formatting': 'sharegpt',
+            'columns': {'messages': 'messages'},
+            'tags': {'role_tag': 'role', 'content_tag': 'content',
+                     'user_tag': 'user', 'assistant_tag': 'assistant'},
+        }
+    })
+    return {'in': n_in, 'out': n_out, 'reasons': dict(reasons), 'length_unit': meter.unit,
+            'max_length': max_length}
