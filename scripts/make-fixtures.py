@@ -30,6 +30,13 @@ label = '<img src=x onerror="alert(1)">'
 divide(1, 0)
 '''
 
+EARLIER_CELL = '''def square(x):
+    return x * x
+'''
+
+LATER_CELL = '''values = [square(v) for v in (2, 3)]
+'''
+
 LOOP = '''total = 0
 for i in range(200):
     total += i
@@ -44,10 +51,16 @@ def write(name, result):
 
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
-    write('factorial.json', tracer.trace_cell(FACTORIAL, {}, filename='<fixture-1>', source_name='cell[1]'))
-    write('exception.json', tracer.trace_cell(RAISES, {}, filename='<fixture-2>', source_name='cell[2]'))
+    write('factorial.json', tracer.trace_cell(FACTORIAL, {}, source_name='cell[1]'))
+    write('exception.json', tracer.trace_cell(RAISES, {}, source_name='cell[2]'))
+    # A function defined in an earlier cell: its events point at that cell's source.
+    namespace = {}
+    earlier = tracer._register_source('cell', EARLIER_CELL)
+    exec(compile(EARLIER_CELL, earlier, 'exec'), namespace)
+    write('two_cells.json', tracer.trace_cell(
+        LATER_CELL, namespace, source_name='cell[2]', source_names={earlier: 'cell[1]'}))
     write('truncated.json', tracer.trace_cell(
-        LOOP, {}, filename='<fixture-3>', source_name='cell[3]', limits=TraceLimits(max_events=25, max_bytes=4_000_000)))
+        LOOP, {}, source_name='cell[3]', limits=TraceLimits(max_events=25, max_bytes=4_000_000)))
 
 
 if __name__ == '__main__':

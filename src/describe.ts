@@ -1,5 +1,15 @@
 import { TraceEvent } from './schema';
 
+/** Python's names for code objects that are not named functions. */
+const ANONYMOUS_CODE: Record<string, string> = {
+  '<module>': 'the cell',
+  '<listcomp>': 'list comprehension',
+  '<setcomp>': 'set comprehension',
+  '<dictcomp>': 'dict comprehension',
+  '<genexpr>': 'generator expression',
+  '<lambda>': 'lambda'
+};
+
 /** How a frame is named to a person: a cell's top level is "the cell". */
 export function frameName(
   event: Pick<TraceEvent, 'function' | 'comprehension'>
@@ -7,7 +17,7 @@ export function frameName(
   if (event.comprehension) {
     return event.comprehension.toLowerCase();
   }
-  return event.function === '<module>' ? 'the cell' : event.function;
+  return ANONYMOUS_CODE[event.function] ?? event.function;
 }
 
 /** One line saying what happens at an event. */
@@ -15,9 +25,9 @@ export function describeEvent(event: TraceEvent): string {
   const where = frameName(event);
   switch (event.kind) {
     case 'call':
-      return event.comprehension
-        ? `Start of ${where} (line ${event.line})`
-        : `Call to ${where}`;
+      return where === event.function
+        ? `Call to ${where}`
+        : `Start of ${where} at line ${event.line}`;
     case 'line':
       return `Line ${event.line} of ${where} is about to run`;
     case 'return':

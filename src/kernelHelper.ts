@@ -15,6 +15,15 @@ export type HelperStatus =
 
 export const LOAD_HELPER_CODE = '%load_ext groundtrace';
 
+export const TRACE_MAGIC = '%%groundtrace';
+
+/** The code sent to the kernel: the cell's own source under the cell magic. */
+export function tracedCode(source: string): string {
+  return source.trimStart().startsWith(TRACE_MAGIC)
+    ? source
+    : `${TRACE_MAGIC}\n${source}`;
+}
+
 /** The Python expression that names the kernel's interpreter. */
 const EXECUTABLE_EXPRESSION = "__import__('sys').executable";
 
@@ -82,7 +91,9 @@ export function unquotePythonString(repr: string): string {
 }
 
 function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+  return /^[\w@%+=:,./-]+$/.test(text)
+    ? text
+    : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 async function executeSilently(

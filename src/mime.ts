@@ -9,7 +9,8 @@ import { TraceRenderer } from './renderer';
  */
 const extension: IRenderMime.IExtension = {
   id: 'groundtrace:viewer',
-  description: 'Renders groundtrace traces as an interactive step-by-step view.',
+  description:
+    'Renders groundtrace traces as an interactive step-by-step view.',
   rendererFactory: {
     safe: true,
     mimeTypes: [TRACE_MIME_TYPE],

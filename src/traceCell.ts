@@ -5,16 +5,7 @@ import { OutputArea } from '@jupyterlab/outputarea';
 import { KernelMessage } from '@jupyterlab/services';
 
 import { showHelperFailure } from './helperDialog';
-import { loadHelper } from './kernelHelper';
-
-export const TRACE_MAGIC = '%%groundtrace';
-
-/** The code sent to the kernel: the cell's own source under the cell magic. */
-export function tracedCode(source: string): string {
-  return source.trimStart().startsWith(TRACE_MAGIC)
-    ? source
-    : `${TRACE_MAGIC}\n${source}`;
-}
+import { loadHelper, tracedCode } from './kernelHelper';
 
 /**
  * Runs the notebook's active code cell under the tracer, in the notebook's own
@@ -57,13 +48,10 @@ async function executeInCell(
   panel: NotebookPanel
 ): Promise<KernelMessage.IExecuteReplyMsg | undefined> {
   const model = cell.model;
-  model.sharedModel.transact(
-    () => {
-      model.clearExecution();
-      cell.outputHidden = false;
-    },
-    false
-  );
+  model.sharedModel.transact(() => {
+    model.clearExecution();
+    cell.outputHidden = false;
+  }, false);
   model.executionState = 'running';
   model.trusted = true;
   try {

@@ -36,6 +36,9 @@ export const traceCellPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
-    palette?.addItem({ command: CommandIDs.traceCell, category: 'groundtrace' });
+    palette?.addItem({
+      command: CommandIDs.traceCell,
+      category: 'groundtrace'
+    });
   }
 };

@@ -97,8 +97,10 @@ export class TraceView extends Widget {
         this.model.previous()
       ),
       next: this._button('Next ▶', 'Next step (→)', () => this.model.next()),
-      over: this._button('Step over', 'Skip the calls made here (Shift →)', () =>
-        this.model.stepOver()
+      over: this._button(
+        'Step over',
+        'Skip the calls made here (Shift →)',
+        () => this.model.stepOver()
       ),
       last: this._button('⏭', 'Last step (End)', () => this.model.last())
     };
