@@ -9,6 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / 'python'))
+sys.path.insert(0, str(REPO / 'tests'))
 
 # shared/ sits beside the checkout (CI copies it there too); GROUNDTRACE_TOY_DATA overrides.
 TOY_DATA = Path(os.environ.get('GROUNDTRACE_TOY_DATA', REPO.parent / 'shared' / 'data' / 'pyedu_toy.jsonl'))
@@ -20,3 +21,8 @@ def toy_problems():
     with open(TOY_DATA) as f:
         records = [json.loads(line) for line in f]
     return {record['meta']['msgidx']: record for record in records}
+
+
+@pytest.fixture(scope='session')
+def toy_data_path():
+    return TOY_DATA

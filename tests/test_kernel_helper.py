@@ -37,8 +37,10 @@ def execute(client, code):
             outputs.append(msg)
         if msg['msg_type'] == 'status' and msg['content']['execution_state'] == 'idle':
             break
-    reply = client.get_shell_msg(timeout=60)
-    return reply['content'], outputs
+    while True:  # skip replies to other requests (e.g. wait_for_ready's kernel_info)
+        reply = client.get_shell_msg(timeout=60)
+        if reply['parent_header'].get('msg_id') == msg_id:
+            return reply['content'], outputs
 
 
 def trace_display(outputs):
@@ -99,3 +101,35 @@ def test_huge_cell_trace_is_truncated_with_a_marker(kernel):
     assert 'trace truncated at 20001 events' in bundle['text/plain']
     reply, outputs = execute(kernel, 'print(total)')  # the cell itself ran to the end
     assert outputs[0]['content']['text'] == '{}\n'.format(sum(range(100000)))
+
+
+def comm_messages(client, comm_id, until, timeout=60):
+    """Collect comm_msg data for ``comm_id`` from iopub until ``until(data)`` is true."""
+    import time
+    found = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg = client.get_iopub_msg(timeout=timeout)
+        if msg['msg_type'] == 'comm_msg' and msg['content']['comm_id'] == comm_id:
+            found.append(msg['content']['data'])
+            if until(msg['content']['data']):
+                return found
+    raise AssertionError('no matching comm message; got {}'.format(found))
+
+
+def test_jobs_comm_answers_a_preview_request(kernel, toy_data_path):
+    import uuid
+    execute(kernel, '%load_ext groundtrace')
+    comm_id = uuid.uuid4().hex
+    kernel.shell_channel.send(kernel.session.msg('comm_open', {
+        'comm_id': comm_id, 'target_name': 'groundtrace.jobs', 'data': {}}))
+    comm_messages(kernel, comm_id, lambda d: d['type'] == 'jobs')
+    kernel.shell_channel.send(kernel.session.msg('comm_msg', {
+        'comm_id': comm_id, 'data': {'type': 'preview', 'request_id': 'r1', 'path': str(toy_data_path)}}))
+    reply = comm_messages(kernel, comm_id, lambda d: d.get('request_id') == 'r1')[-1]
+    assert reply['ok'] and len(reply['result']['records']) == 5
+    assert reply['result']['records'][0]['funcname'] == 'main_solution'
+    kernel.shell_channel.send(kernel.session.msg('comm_msg', {
+        'comm_id': comm_id, 'data': {'type': 'preview', 'request_id': 'r2', 'path': '/no/such.jsonl'}}))
+    reply = comm_messages(kernel, comm_id, lambda d: d.get('request_id') == 'r2')[-1]
+    assert not reply['ok'] and 'file not found' in reply['error']

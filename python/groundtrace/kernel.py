@@ -59,6 +59,9 @@ def trace(fn, *args, **kwargs):
 
 def load_ipython_extension(ipython):
     ipython.register_magics(GroundtraceMagics)
+    if getattr(ipython, 'kernel', None) is not None:  # the side panel talks over a comm
+        from .jobs_comm import register_comm_target
+        register_comm_target()
 
 
 def helper_version():

@@ -1,0 +1,103 @@
+"""The ``groundtrace.jobs`` comm target: the side panel's requests and the job events.
+
+Requests carry ``type`` and ``request_id`` and get exactly one ``reply`` message
+(``ok`` with ``result``, or ``error`` with ``hint``); job events (``progress``, ``status``)
+go to every open comm, so a reloaded page picks the running jobs up again.
+"""
+
+import itertools
+import threading
+
+from .jobs import JobManager, JobRequestError
+
+COMM_TARGET = 'groundtrace.jobs'
+PREVIEW_RECORDS = 5
+PREVIEW_SCAN_LINES = 200
+
+_comms = set()
+_comms_lock = threading.Lock()
+
+
+def _broadcast(event):
+    with _comms_lock:
+        comms = list(_comms)
+    for comm in comms:
+        try:
+            comm.send(event)
+        except Exception:  # a closed or broken comm must not stop the others
+            with _comms_lock:
+                _comms.discard(comm)
+
+
+_manager = JobManager(_broadcast)
+
+
+def preview_input(path):
+    """The first records of an input file, and the malformed lines met on the way."""
+    from .pipeline.records import Malformed, read_problems
+
+    records, malformed = [], []
+    for line_no, item in itertools.islice(read_problems(path), PREVIEW_SCAN_LINES):
+        if isinstance(item, Malformed):
+            malformed.append({'line_no': item.line_no, 'reason': item.reason, 'detail': item.detail})
+        elif len(records) < PREVIEW_RECORDS:
+            records.append({
+                'line_no': line_no,
+                'id': item['meta']['msgidx'],
+                'problem_description': item['problem_description'][:300],
+                'funcname': item['funcname'],
+                'n_ios': len(item.get('ios') or []),
+            })
+        if len(records) >= PREVIEW_RECORDS and len(malformed) >= PREVIEW_RECORDS:
+            break
+    if not records and not malformed:
+        raise JobRequestError('{} holds no records'.format(path), 'pick a JSONL file with one problem a line')
+    return {'records': records, 'malformed': malformed}
+
+
+def _handle(request):
+    kind = request.get('type')
+    if kind == 'start':
+        return _manager.start(request.get('options') or {})
+    if kind == 'cancel':
+        return _manager.cancel(request['output'])
+    if kind == 'attach':
+        return _manager.attach(request['output'])
+    if kind == 'list':
+        return _manager.list()
+    if kind == 'preview':
+        import os
+        path = os.path.abspath(os.path.expanduser(request.get('path') or ''))
+        if not os.path.isfile(path):
+            raise JobRequestError('file not found: {}'.format(path), 'check the path; it is relative to the kernel\'s working directory')
+        return preview_input(path)
+    raise JobRequestError('unknown request type {!r}'.format(kind))
+
+
+def _on_open(comm, _open_msg):
+    with _comms_lock:
+        _comms.add(comm)
+
+    @comm.on_msg
+    def _on_msg(msg):
+        request = msg['content']['data'] or {}
+        reply = {'type': 'reply', 'request_id': request.get('request_id')}
+        try:
+            reply.update(ok=True, result=_handle(request))
+        except JobRequestError as exc:
+            reply.update(ok=False, error=str(exc), hint=exc.hint)
+        except Exception as exc:  # report, never kill the kernel's comm handler
+            reply.update(ok=False, error='{}: {}'.format(type(exc).__name__, exc), hint='')
+        comm.send(reply)
+
+    @comm.on_close
+    def _on_close(_msg):
+        with _comms_lock:
+            _comms.discard(comm)
+
+    comm.send({'type': 'jobs', 'jobs': _manager.list()})
+
+
+def register_comm_target():
+    import comm
+    comm.get_comm_manager().register_target(COMM_TARGET, _on_open)
