@@ -1,0 +1,75 @@
+"""Compare the engine's trace text with the original pipeline's, item by item.
+
+``python -m groundtrace.pipeline.fidelity RUN_FOLDER [--sample N]`` reruns successful items
+of a job folder the original's way (fresh interpreter, pasted arguments, same hash seed)
+and reports how many texts are equal after normalising addresses and line numbers.
+"""
+
+import argparse
+import json
+import random
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from .baseline import normalise, run_baseline, paste_args
+from .jsonl import iter_jsonl
+
+
+def compare_item(record, timeout=5.0):
+    """``(verdict, detail)``: ``equal``, ``differs``, ``quoting`` (the original's pasted
+    arguments break on this input), or ``baseline_<status>``."""
+    kwargs = record['input']
+    status, text, line_map = run_baseline(record['refcode'], record['funcname'], kwargs, timeout=timeout)
+    if status != 'ok':
+        return 'baseline_' + status, text[-500:]
+    if normalise(text, line_map) == normalise(record['trace']):
+        verdict = 'equal'
+    else:
+        verdict = 'differs'
+    if paste_args(kwargs, 'original') != paste_args(kwargs, 'repr'):
+        # The original would have traced another input (or failed): noted, not hidden.
+        return ('quoting_' + verdict), None
+    return verdict, (None if verdict == 'equal' else _first_difference(normalise(text, line_map), normalise(record['trace'])))
+
+
+def _first_difference(a, b):
+    la, lb = a.split('\n'), b.split('\n')
+    for i, (x, y) in enumerate(zip(la, lb)):
+        if x != y:
+            return 'line {}: original {!r} / engine {!r}'.format(i + 1, x, y)
+    return 'lengths differ: original {} lines / engine {} lines'.format(len(la), len(lb))
+
+
+def check_folder(folder, sample=None, seed=0, workers=2, timeout=5.0):
+    ok = [r for r in iter_jsonl(folder + '/traces.jsonl') if r['status'] == 'ok']
+    if sample is not None and sample < len(ok):
+        ok = random.Random(seed).sample(ok, sample)
+    with ThreadPoolExecutor(workers) as pool:
+        verdicts = list(pool.map(lambda r: (r['id'],) + compare_item(r, timeout), ok))
+    return verdicts
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m groundtrace.pipeline.fidelity')
+    parser.add_argument('folder', help='a job folder with traces.jsonl')
+    parser.add_argument('--sample', type=int, help='check this many successful items (default all)')
+    parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--report', help='write every verdict to this JSONL file')
+    args = parser.parse_args(argv)
+    verdicts = check_folder(args.folder, args.sample, workers=args.workers)
+    counts = {}
+    for _, verdict, _ in verdicts:
+        counts[verdict] = counts.get(verdict, 0) + 1
+    print(json.dumps({'checked': len(verdicts), 'verdicts': counts}, indent=2))
+    for item_id, verdict, detail in verdicts:
+        if verdict not in ('equal', 'quoting_equal'):
+            print(item_id, verdict, (detail or '')[:300])
+    if args.report:
+        with open(args.report, 'w') as f:
+            for item_id, verdict, detail in verdicts:
+                f.write(json.dumps({'id': item_id, 'verdict': verdict, 'detail': detail}) + '\n')
+    return 0 if all(v in ('equal', 'quoting_equal') for _, v, _ in verdicts) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

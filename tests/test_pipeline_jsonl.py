@@ -1,0 +1,20 @@
+"""Append-only files survive a kill; a folder lock refuses a second job."""
+
+import pytest
+
+from groundtrace.pipeline.jsonl import FolderLock, FolderLocked, JsonlAppender, iter_jsonl
+
+
+def test_a_torn_last_line_is_cut_before_appending(tmp_path):
+    path = tmp_path / 'f.jsonl'
+    path.write_bytes(b'{"id": 1}\n{"id": 2}\n{"id": 3, "tra')
+    with JsonlAppender(str(path)) as out:
+        out.write({'id': 3})
+    assert [r['id'] for r in iter_jsonl(str(path))] == [1, 2, 3]
+
+
+def test_a_second_lock_on_a_folder_is_refused_with_the_holder(tmp_path):
+    with FolderLock(str(tmp_path)):
+        with pytest.raises(FolderLocked, match='another groundtrace job'):
+            FolderLock(str(tmp_path)).acquire()
+    FolderLock(str(tmp_path)).acquire().release()  # free again afterwards
