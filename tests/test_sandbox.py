@@ -16,7 +16,7 @@ TRACE_OK = {'refcode': 'def main_solution(n):\n    return n + 1\n', 'funcname': 
 @pytest.fixture(scope='module')
 def pool():
     os.environ['GROUNDTRACE_TEST_SECRET'] = 'hunter2'
-    with WorkerPool(2, Limits(timeout=1.5, memory_mb=512, output_bytes=1 << 16), log=lambda m: None) as p:
+    with WorkerPool(2, Limits(timeout=3, memory_mb=512, output_bytes=1 << 16), log=lambda m: None) as p:
         yield p
     del os.environ['GROUNDTRACE_TEST_SECRET']
 
@@ -149,7 +149,7 @@ def test_environment_secrets_are_not_visible(pool):
 
 
 def test_unbounded_allocation_is_a_memory_status(pool):
-    assert run(pool, 'x = []\nwhile True: x.append(bytearray(10 ** 7))')['status'] == 'memory'
+    assert run(pool, 'x = []\nwhile True: x.append(bytearray(10 ** 8))')['status'] == 'memory'
 
 
 def test_the_scratch_directory_is_removed(pool):
