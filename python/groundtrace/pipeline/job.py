@@ -86,6 +86,7 @@ def paths(folder):
 
 def _check_settings(cfg, p):
     mine = {k: _jsonable(getattr(cfg, k)) for k in DATA_SETTINGS}
+    mine['input'] = os.path.abspath(cfg.input)
     if os.path.exists(p['job']):
         with open(p['job']) as f:
             before = json.load(f)

@@ -1,0 +1,138 @@
+"""`groundtrace run` end to end on the toy data, in real subprocesses."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ENV = dict(os.environ, PYTHONPATH=str(REPO / 'python'))
+
+
+def groundtrace(*args, **kw):
+    return subprocess.run([sys.executable, '-m', 'groundtrace.cli', *args], env=ENV,
+                          capture_output=True, text=True, **kw)
+
+
+def ids(path):
+    return [json.loads(line)['id'] for line in open(path)]
+
+
+@pytest.fixture(scope='module')
+def toy_run(tmp_path_factory, toy_data_path):
+    out = tmp_path_factory.mktemp('run') / 'toy'
+    proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(out), '--limit', '12',
+                       '--quiet', '--workers', '2')
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_help_explains_every_option():
+    text = groundtrace('run', '--help').stdout
+    for option in ('--stages', '--limit', '--workers', '--pairs-per-problem', '--traces-per-problem',
+                   '--max-trace-lines', '--timeout', '--seed', '--shard'):
+        assert option in text
+
+
+def test_run_writes_the_job_folder(toy_run):
+    out, _ = toy_run
+    for name in ('filtered.jsonl', 'traces.jsonl', 'documents.jsonl', 'selected.jsonl', 'stats.json',
+                 'progress.json', 'README.md', 'job.json'):
+        assert (out / name).exists(), name
+    assert json.loads((out / 'progress.json').read_text())['state'] == 'finished'
+
+
+def test_every_attempted_item_has_a_status_and_the_record_fields(toy_run):
+    out, _ = toy_run
+    for line in open(out / 'traces.jsonl'):
+        record = json.loads(line)
+        assert record['id'] == '{}_{}'.format(record['problem_id'], record['pair_index'])
+        for field in ('problem_description', 'refcode', 'input', 'expected_output', 'trace', 'n_lines',
+                      'elapsed_ms', 'return_value', 'output_matches'):
+            assert field in record
+        if record['status'] == 'ok':
+            assert record['return_value']['repr'] and isinstance(record['output_matches'], bool)
+
+
+def test_the_summary_table_counts_each_stage(toy_run):
+    out, proc = toy_run
+    stats = json.loads((out / 'stats.json').read_text())
+    assert stats['stages']['trace']['in'] == len(ids(out / 'traces.jsonl'))
+    assert stats['stages']['select']['out'] == len(ids(out / 'selected.jsonl'))
+    assert 'trace' in proc.stdout and 'select' in proc.stdout
+
+
+def test_a_second_job_on_the_same_folder_is_refused(toy_run, toy_data_path):
+    out, _ = toy_run
+    from groundtrace.pipeline.jsonl import FolderLock
+    with FolderLock(str(out)):
+        proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(out), '--limit', '12', '--quiet')
+    assert proc.returncode == 2 and 'another groundtrace job' in proc.stderr
+
+
+def test_other_settings_on_an_existing_folder_are_refused(toy_run, toy_data_path):
+    out, _ = toy_run
+    proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(out), '--limit', '12',
+                       '--seed', '7', '--quiet')
+    assert proc.returncode == 2 and 'seed' in proc.stderr
+
+
+def test_build_turns_a_translated_file_into_training_data(toy_run, tmp_path, toy_data_path):
+    out, _ = toy_run
+    selected = [json.loads(line) for line in open(out / 'selected.jsonl')]
+    translated = tmp_path / 'translated.jsonl'
+    translated.write_text(''.join(json.dumps(dict(r, nl_trace='<think>x</think>It returns 1.')) + '\n'
+                                  for r in selected))
+    proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(out), '--limit', '12',
+                       '--stages', 'build', '--translated', str(translated), '--quiet')
+    assert proc.returncode == 0, proc.stderr
+    assert len(ids_or_lines(out / 'train.jsonl')) == len(selected)
+    assert (out / 'dataset_info.json').exists()
+
+
+def ids_or_lines(path):
+    return open(path).read().splitlines()
+
+
+def test_kill_9_and_rerun_loses_and_duplicates_nothing(tmp_path, toy_data_path, toy_run):
+    reference, _ = toy_run
+    out = tmp_path / 'killed'
+    args = [sys.executable, '-m', 'groundtrace.cli', 'run', '--input', str(toy_data_path),
+            '--output', str(out), '--limit', '12', '--quiet', '--workers', '2']
+    job = subprocess.Popen(args, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    traces = out / 'traces.jsonl'
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not traces.exists() or len(ids(traces)) < 20):
+        time.sleep(0.05)
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    with open(traces, 'a') as f:
+        f.write('{"id": "torn')  # as if killed in the middle of a line
+    proc = subprocess.run(args, env=ENV, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    resumed = ids(traces)
+    assert len(resumed) == len(set(resumed))
+    assert sorted(resumed) == sorted(ids(reference / 'traces.jsonl'))
+    documents = ids(out / 'documents.jsonl')
+    assert len(documents) == len(set(documents))
+
+
+def test_shards_merge_into_the_whole(tmp_path, toy_data_path, toy_run):
+    reference, _ = toy_run
+    shards = []
+    for k in range(2):
+        folder = tmp_path / 'shard{}'.format(k)
+        proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(folder), '--limit', '12',
+                           '--shard', '{}/2'.format(k), '--quiet', '--stages', 'filter,trace')
+        assert proc.returncode == 0, proc.stderr
+        shards.append(str(folder))
+    merged = tmp_path / 'merged'
+    proc = groundtrace('merge', '--output', str(merged), *shards, '--quiet')
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(ids(merged / 'traces.jsonl')) == sorted(ids(reference / 'traces.jsonl'))
+    assert sorted(ids(merged / 'selected.jsonl')) == sorted(ids(reference / 'selected.jsonl'))
