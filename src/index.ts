@@ -1,8 +1,12 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { generatorPlugin } from './generatorPlugin';
 import { traceCellPlugin } from './traceCellPlugin';
 
 /** The groundtrace plugins (the trace renderer is the MIME extension in mime.ts). */
-const plugins: JupyterFrontEndPlugin<any>[] = [traceCellPlugin];
+const plugins: JupyterFrontEndPlugin<any>[] = [
+  traceCellPlugin,
+  generatorPlugin
+];
 
 export default plugins;

@@ -7,17 +7,25 @@ the folder (``progress.json`` names the job's pid). Progress reaches the UI as e
 at most ``MAX_UPDATES_PER_SECOND``, whatever the job's speed.
 """
 
+import fcntl
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 
 MAX_UPDATES_PER_SECOND = 10
 CANCEL_GRACE_S = 5.0
 LOG_NAME = 'job.log'
+
+TRANSLATOR_CHECK_TIMEOUT_S = 3.0
+# Options only the translate stage reads: not passed to a job that does not translate.
+TRANSLATOR_OPTIONS = ('translator_url', 'model')
 
 # CLI flags for the options the panel sets; one table, so the panel and CLI agree.
 OPTION_FLAGS = {
@@ -46,7 +54,10 @@ def job_command(options):
     """The ``groundtrace run`` command line for a panel's options."""
     command = [sys.executable, '-m', 'groundtrace.cli', 'run',
                '--input', options['input'], '--output', options['output'], '--quiet']
+    translates = 'translate' in (options.get('stages') or ())
     for key, flag in OPTION_FLAGS.items():
+        if key in TRANSLATOR_OPTIONS and not translates:
+            continue
         value = options.get(key)
         if value is None or value == '' or value == []:
             continue
@@ -63,6 +74,79 @@ def read_progress(folder):
             return json.load(f)
     except (OSError, ValueError):
         return None
+
+
+def read_stats(folder):
+    """The job's ``stats.json`` (counts per stage and reason), or None."""
+    try:
+        with open(os.path.join(folder, 'stats.json')) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def folder_lock_holder(folder):
+    """The pid text of the process holding the folder's lock, or None when it is free.
+
+    Probes the same flock the job takes (pipeline.jsonl.FolderLock) without writing to it,
+    so a job started from a terminal in this folder is seen too."""
+    try:
+        fd = os.open(os.path.join(folder, '.lock'), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.read(fd, 64).decode(errors='replace').strip() or 'unknown'
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def check_translator(url):
+    """Raise a JobRequestError naming the URL when no OpenAI-compatible server answers there."""
+    models = url.rstrip('/') + '/models'
+    try:
+        with urllib.request.urlopen(models, timeout=TRANSLATOR_CHECK_TIMEOUT_S) as response:
+            response.read(1)
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            return  # it answers; the key is the translate stage's business
+        raise JobRequestError('the translator at {} answered {} {}'.format(models, exc.code, exc.reason),
+                              'check the translator endpoint (it ends in /v1) in the options')
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, 'reason', exc)
+        raise JobRequestError('translator unreachable: tried {} ({})'.format(models, reason),
+                              'start the translator server (vLLM) or fix the endpoint, '
+                              'or untick the translate stage')
+
+
+# Known failures of a job, as (pattern in its error, what the user can do).
+FAILURE_HINTS = (
+    (r'other settings', 'use a new output folder, or the same settings to resume this one'),
+    (r'FolderLocked|another groundtrace job', 'wait for that job or cancel it, or choose another output folder'),
+    (r'translat\w* .*(unreachable|connect|refused)|Connection ?(refused|Error)',
+     'start the translator server or fix its endpoint in the options, then resume'),
+    (r'No such file|not found', 'check the input path'),
+    (r'MemoryError|No space left', 'free memory or disk space, then resume'),
+)
+
+
+def explain_failure(text):
+    """(message, hint) for a failed job's error text or log tail."""
+    text = (text or '').strip()
+    errors = re.findall(r'^groundtrace: error: (.*)$', text, re.M)
+    if errors:
+        message = errors[-1]
+    else:
+        lines = [line for line in text.splitlines() if line.strip()]
+        message = lines[-1].strip() if lines else 'the job stopped'
+    for pattern, hint in FAILURE_HINTS:
+        if re.search(pattern, text, re.I):
+            return message, hint
+    return message, 'see job.log in the output folder; fix the cause and press Resume'
 
 
 def pid_alive(pid):
@@ -92,6 +176,7 @@ class Job:
         self.pid = process.pid if process else pid
         self.state = 'running'
         self.error = None
+        self.hint = ''
 
     def poll(self):
         """Update and return the state from the process (ours) or the folder (found)."""
@@ -115,7 +200,10 @@ class Job:
         else:
             self.state = 'failed'
             progress = read_progress(self.output) or {}
-            self.error = progress.get('error') or log_tail(self.output).strip() or 'the job stopped'
+            log = log_tail(self.output)
+            # a refused start (locked folder, other settings) never reaches progress.json
+            text = log if 'groundtrace: error:' in log else (progress.get('error') or log)
+            self.error, self.hint = explain_failure(text)
 
     def cancel(self):
         """Stop every process of the job; what it wrote stays and a rerun resumes."""
@@ -145,7 +233,9 @@ class Job:
             'state': self.poll(),
             'pid': self.pid,
             'error': self.error,
+            'hint': self.hint,
             'progress': read_progress(self.output),
+            'stats': read_stats(self.output),
         }
 
 
@@ -165,16 +255,20 @@ class JobManager:
                                   'pick a JSONL file of problems (e.g. data/pyedu_toy.jsonl)')
         if not options.get('output'):
             raise JobRequestError('no output folder given', 'type a folder name, e.g. runs/toy')
+        if not options.get('stages', True):
+            raise JobRequestError('no stage chosen', 'tick at least one stage')
+        if 'translate' in (options.get('stages') or ()) and options.get('translator_url'):
+            check_translator(options['translator_url'])
         with self._lock:
             existing = self._jobs.get(output)
             if existing and existing.poll() in ('running', 'cancelling'):
                 raise JobRequestError('a job is already running in {}'.format(output),
                                       'wait for it, cancel it, or choose another output folder')
-            found = self._running_job_in(output)
+            found = self._running_job_in(output) or folder_lock_holder(output)
             if found:
                 raise JobRequestError(
-                    'another process (pid {}) is running a job in {}'.format(found, output),
-                    'watch it with Attach, or choose another output folder')
+                    'the output folder {} is locked by another job (pid {})'.format(output, found),
+                    'wait for it, stop it, or choose another output folder')
             os.makedirs(output, exist_ok=True)
             options = dict(options, input=input_path, output=output)
             log = open(os.path.join(output, LOG_NAME), 'ab')
@@ -197,8 +291,7 @@ class JobManager:
             if job is None:
                 pid = self._running_job_in(output)
                 if pid is None:
-                    status = {'output': output, 'state': _folder_state(output), 'pid': None,
-                              'error': None, 'progress': read_progress(output)}
+                    status = folder_status(output)
                     self._send(dict(status, type='status'))
                     return status
                 job = self._jobs[output] = Job(output, pid=pid)
@@ -209,11 +302,15 @@ class JobManager:
 
     def cancel(self, output):
         output = os.path.abspath(os.path.expanduser(output))
+        if output not in self._jobs:
+            self.attach(output)  # a job started by an earlier kernel is cancelled the same way
         job = self._jobs.get(output)
         if job is None:
-            raise JobRequestError('no job of this kernel runs in {}'.format(output))
+            raise JobRequestError('no job runs in {}'.format(output), 'there is nothing to cancel')
         job.cancel()
-        self._send(dict(job.status(), type='status'))
+        status = job.status()
+        self._send(dict(status, type='status'))
+        return status
 
     def list(self):
         return [job.status() for job in self._jobs.values()]
@@ -233,24 +330,46 @@ class JobManager:
     def _watch_loop(self, job):
         """Send progress when progress.json changes, and the final state once."""
         path = os.path.join(job.output, 'progress.json')
-        last_mtime = None
+        stats_path = os.path.join(job.output, 'stats.json')
+        last_mtime = last_stats_mtime = None
         interval = 1.0 / MAX_UPDATES_PER_SECOND
         while True:
             state = job.poll()
-            try:
-                mtime = os.stat(path).st_mtime_ns
-            except OSError:
-                mtime = None
+            mtime, stats_mtime = _mtime(path), _mtime(stats_path)
             if mtime != last_mtime and state in ('running', 'cancelling'):
                 last_mtime = mtime
                 progress = read_progress(job.output)
                 if progress is not None:
-                    self._send({'type': 'progress', 'output': job.output, 'state': state,
-                                'progress': progress})
+                    event = {'type': 'progress', 'output': job.output, 'state': state,
+                             'progress': progress}
+                    if stats_mtime != last_stats_mtime:  # stats.json changes at stage ends only
+                        last_stats_mtime = stats_mtime
+                        event['stats'] = read_stats(job.output)
+                    self._send(event)
             if state not in ('running', 'cancelling'):
                 self._send(dict(job.status(), type='status'))
                 return
             time.sleep(interval)
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def folder_status(output):
+    """The status of a folder that no live job of ours writes to."""
+    state = _folder_state(output)
+    error, hint = None, ''
+    progress = read_progress(output)
+    if state == 'failed':
+        error, hint = explain_failure((progress or {}).get('error') or log_tail(output))
+    elif state == 'interrupted':
+        hint = 'the job stopped before the end (cancelled, or its kernel or server restarted); press Resume'
+    return {'output': output, 'state': state, 'pid': None, 'error': error, 'hint': hint,
+            'progress': progress, 'stats': read_stats(output)}
 
 
 def _folder_state(output):

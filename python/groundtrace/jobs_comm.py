@@ -1,14 +1,20 @@
 """The ``groundtrace.jobs`` comm target: the side panel's requests and the job events.
 
-Requests carry ``type`` and ``request_id`` and get exactly one ``reply`` message
-(``ok`` with ``result``, or ``error`` with ``hint``); job events (``progress``, ``status``)
-go to every open comm, so a reloaded page picks the running jobs up again.
+Every message is defined in ``schema/jobs.schema.json`` (the panel's TypeScript types are
+generated from it) and each request is validated against it here. Requests carry ``type``
+and ``request_id`` and get exactly one ``reply`` message (``ok`` with ``result``, or
+``error`` with ``hint``); job events (``progress``, ``status``) go to every open comm, so
+a reloaded page picks the running jobs up again.
 """
 
+import functools
 import itertools
+import json
+import os
 import threading
 
 from .jobs import JobManager, JobRequestError
+from .samples import SampleIndex, load_sample
 
 COMM_TARGET = 'groundtrace.jobs'
 PREVIEW_RECORDS = 5
@@ -30,6 +36,38 @@ def _broadcast(event):
 
 
 _manager = JobManager(_broadcast)
+_indexes = {}  # output folder -> SampleIndex
+
+
+# Each request type and its definition in the schema.
+REQUEST_DEFS = {'start': 'StartRequest', 'cancel': 'FolderRequest', 'attach': 'FolderRequest',
+                'list': 'ListRequest', 'preview': 'PreviewRequest', 'samples': 'SamplesRequest',
+                'sample': 'SampleRequest'}
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(definition):
+    import jsonschema
+
+    path = os.path.join(os.path.dirname(__file__), 'schema', 'jobs.schema.json')
+    with open(path) as f:
+        schema = json.load(f)
+    return jsonschema.Draft202012Validator({'$ref': '#/$defs/' + definition, '$defs': schema['$defs']})
+
+
+def validate_request(request):
+    """Raise a JobRequestError saying what is wrong with a request that breaks the schema."""
+    kind = request.get('type') if isinstance(request, dict) else None
+    if kind not in REQUEST_DEFS:
+        raise JobRequestError('unknown request type {!r}'.format(kind),
+                              'reload the page: the panel and the kernel are of different versions')
+    error = next(iter(sorted(_validator(REQUEST_DEFS[kind]).iter_errors(request),
+                             key=lambda e: list(e.absolute_path))), None)
+    if error is not None:
+        where = '.'.join(str(p) for p in error.absolute_path)
+        raise JobRequestError('invalid {} request{}: {}'.format(kind, ' (' + where + ')' if where else '',
+                                                                 error.message),
+                              'check the value in the panel; the CLI flag of the same name explains it')
 
 
 def preview_input(path):
@@ -55,7 +93,12 @@ def preview_input(path):
     return {'records': records, 'malformed': malformed}
 
 
+def _folder(output):
+    return os.path.abspath(os.path.expanduser(output))
+
+
 def _handle(request):
+    validate_request(request)
     kind = request.get('type')
     if kind == 'start':
         return _manager.start(request.get('options') or {})
@@ -66,12 +109,26 @@ def _handle(request):
     if kind == 'list':
         return _manager.list()
     if kind == 'preview':
-        import os
         path = os.path.abspath(os.path.expanduser(request.get('path') or ''))
         if not os.path.isfile(path):
-            raise JobRequestError('file not found: {}'.format(path), 'check the path; it is relative to the kernel\'s working directory')
-        return preview_input(path)
-    raise JobRequestError('unknown request type {!r}'.format(kind))
+            raise JobRequestError('file not found: {}'.format(path),
+                                  'check the path; it is relative to the Jupyter server\'s root folder')
+        return dict(preview_input(path), path=path)
+    if kind == 'samples':
+        output = _folder(request['output'])
+        if not os.path.exists(os.path.join(output, 'traces.jsonl')):
+            raise JobRequestError('{} holds no traced items yet'.format(output),
+                                  'run the trace stage into this folder first')
+        index = _indexes.setdefault(output, SampleIndex(output))
+        return index.query(status=request.get('status', ''), verdict=request.get('verdict', ''),
+                           query=request.get('query', ''), offset=request.get('offset', 0),
+                           limit=request.get('limit', 200))
+    if kind == 'sample':
+        sample = load_sample(_folder(request['output']), request['id'])
+        if sample is None:
+            raise JobRequestError('no item {} in {}'.format(request['id'], request['output']),
+                                  'refresh the sample list')
+        return sample
 
 
 def _on_open(comm, _open_msg):

@@ -1,0 +1,178 @@
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  SessionContext,
+  showErrorMessage
+} from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+
+import { CommandIDs } from './commands';
+import { datasetIcon } from './generatorIcons';
+import { DEFAULT_FORM, GeneratorPanel, IGeneratorForm } from './generatorPanel';
+import { JOBS_SESSION_PATH, JobsConnection } from './jobsConnection';
+import { openSample } from './sampleViewer';
+
+const PLUGIN_ID = 'groundtrace:generator';
+const FORM_STATE_KEY = 'groundtrace:generator:form';
+
+/**
+ * The Dataset Generator: a left side panel (also in the palette and the launcher) that
+ * starts, watches, cancels and resumes dataset jobs in its own kernel, and opens samples.
+ */
+export const generatorPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Generate a reasoning dataset from a JSONL file of problems.',
+  autoStart: true,
+  optional: [
+    ICommandPalette,
+    ILauncher,
+    ISettingRegistry,
+    IStateDB,
+    ILayoutRestorer
+  ],
+  activate: async (
+    app: JupyterFrontEnd,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null,
+    settingRegistry: ISettingRegistry | null,
+    state: IStateDB | null,
+    restorer: ILayoutRestorer | null
+  ) => {
+    const { serviceManager } = app;
+    const sessionContext = new SessionContext({
+      sessionManager: serviceManager.sessions,
+      specsManager: serviceManager.kernelspecs,
+      kernelManager: serviceManager.kernels,
+      path: JOBS_SESSION_PATH,
+      name: 'Dataset Generator',
+      type: 'groundtrace-generator',
+      kernelPreference: {
+        name: 'python3',
+        shouldStart: true,
+        canStart: true,
+        autoStartDefault: true
+      }
+    });
+    const connection = new JobsConnection(sessionContext);
+
+    const panel = new GeneratorPanel({
+      connection,
+      contents: serviceManager.contents,
+      form: DEFAULT_FORM,
+      saveForm: form =>
+        void state?.save(
+          FORM_STATE_KEY,
+          form as unknown as ReadonlyPartialJSONObject
+        ),
+      openSample: (output, id) =>
+        void app.commands.execute(CommandIDs.openSample, { output, id })
+    });
+    panel.title.icon = datasetIcon;
+    app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, panel.id);
+
+    app.commands.addCommand(CommandIDs.openGenerator, {
+      label: args =>
+        args['isLauncher'] ? 'Dataset Generator' : 'Open Dataset Generator',
+      caption: 'Generate a reasoning dataset from a JSONL file of problems',
+      icon: datasetIcon,
+      execute: () => {
+        app.shell.activateById(panel.id);
+      }
+    });
+    app.commands.addCommand(CommandIDs.openSample, {
+      label: 'Open Dataset Sample',
+      caption: 'Open one item of a dataset folder in the trace viewer',
+      execute: async args => {
+        const output = String(args['output'] ?? '');
+        const id = String(args['id'] ?? '');
+        try {
+          const widget = await openSample(connection, output, id);
+          const existing = Array.from(app.shell.widgets('main')).find(
+            w => w.id === widget.id
+          );
+          if (existing) {
+            widget.dispose();
+            app.shell.activateById(existing.id);
+            return existing;
+          }
+          app.shell.add(widget, 'main');
+          app.shell.activateById(widget.id);
+          return widget;
+        } catch (reason) {
+          const error = reason as Error & { hint?: string };
+          await showErrorMessage(
+            'Open sample',
+            `${error.message}${error.hint ? `\n${error.hint}` : ''}`
+          );
+        }
+      }
+    });
+    palette?.addItem({
+      command: CommandIDs.openGenerator,
+      category: 'groundtrace'
+    });
+    launcher?.add({
+      command: CommandIDs.openGenerator,
+      category: 'Other',
+      rank: 1
+    });
+
+    // The form: the settings' defaults, then what the user last typed.
+    let form: IGeneratorForm = { ...DEFAULT_FORM };
+    if (settingRegistry) {
+      try {
+        const settings = await settingRegistry.load(PLUGIN_ID);
+        form = {
+          ...form,
+          ...(settings.composite as unknown as Partial<IGeneratorForm>)
+        };
+      } catch (reason) {
+        console.warn(
+          'groundtrace: could not load the Dataset Generator settings',
+          reason
+        );
+      }
+    }
+    const saved = state
+      ? ((await state.fetch(FORM_STATE_KEY)) as unknown as
+          IGeneratorForm | undefined)
+      : undefined;
+    if (saved && typeof saved === 'object') {
+      form = { ...form, ...saved };
+    }
+    panel.setForm(form);
+
+    // Start the panel's kernel when the panel is first shown, or at once when its session
+    // already exists (a job may be running: show it again after a reload).
+    let connecting = false;
+    const connect = () => {
+      if (!connecting) {
+        connecting = true;
+        void panel.connect();
+      }
+    };
+    if (panel.isVisible) {
+      connect();
+    }
+    app.shell.currentChanged?.connect(() => {
+      if (panel.isVisible) {
+        connect();
+      }
+    });
+    const shell = app.shell as any;
+    shell.leftCollapsed !== undefined &&
+      shell.layoutModified?.connect(() => panel.isVisible && connect());
+    await serviceManager.sessions.ready;
+    if (await serviceManager.sessions.findByPath(JOBS_SESSION_PATH)) {
+      connect();
+    }
+  }
+};
