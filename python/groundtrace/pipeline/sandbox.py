@@ -14,9 +14,11 @@ job ``{"id", "status", ..., "result"}``.
 
 import errno
 import importlib
+import importlib.util
 import json
 import os
 import queue
+import re
 import resource
 import select
 import shutil
@@ -29,12 +31,23 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 
-UID_BASE = 61000  # children of slot k run as uid UID_BASE + k when the pool is root
+# Children of slot k run as uid uid_base + k when the pool is root; each pool draws its own
+# block of uids, so that two jobs on one machine can never signal each other's items.
+UID_BLOCK = 64
+
+
+def _draw_uid_base():
+    import random
+    return 1_000_000 + random.SystemRandom().randrange(10 ** 6) * UID_BLOCK
 OUTPUT_HEAD = 2000
 
 TARGETS = {
     'trace': 'groundtrace.pipeline.trace_stage:run_item',
     'exec': 'groundtrace.pipeline.sandbox:exec_item',
+}
+# Work the pool may do for a target before forking (parsing, never running, item code).
+PREPARE = {
+    'trace': 'groundtrace.pipeline.trace_stage:prepare_in_parent',
 }
 
 
@@ -92,7 +105,9 @@ class Pool:
         self.limits = limits
         self.scratch_root = scratch_root
         self.is_root = os.geteuid() == 0
+        self.uid_base = _draw_uid_base()
         self.targets = {name: _resolve(spec) for name, spec in TARGETS.items()}
+        self.prepare = {name: _resolve(spec) for name, spec in PREPARE.items()}
         self.free_slots = list(range(workers))
         self.pending = []
         self.running = {}
@@ -121,7 +136,7 @@ class Pool:
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             os.chdir(scratch)
             if self.is_root:
-                uid = UID_BASE + slot
+                uid = self.uid_base + slot
                 os.setgroups([])
                 os.setgid(uid)
                 os.setuid(uid)
@@ -131,12 +146,15 @@ class Pool:
             os.environ.update({'PATH': '/usr/bin:/bin', 'HOME': scratch, 'TMPDIR': scratch,
                                'LANG': 'C.UTF-8', 'PYTHONHASHSEED': lim.hash_seed})
             result = self.targets[task['target']](task['payload'])
-            data = json.dumps(result, ensure_ascii=False, default=repr).encode('utf-8', 'surrogatepass')
+            body = json.dumps(result, ensure_ascii=False, default=repr).encode('utf-8', 'surrogatepass')
+            head = json.dumps({'status': result.get('status', 'ok'), 'error': result.get('error')}).encode()
         except BaseException as exc:  # a failure of the harness itself, not of the item
-            data = json.dumps({'status': 'crash', 'error': 'harness: {}: {}'.format(
+            head = json.dumps({'status': 'crash', 'error': 'harness: {}: {}'.format(
                 type(exc).__name__, exc)}).encode()
+            body = b'null'
         try:
-            frame = struct.pack('>Q', len(data)) + data
+            # A small head the pool reads, and the body it passes on to the job undecoded.
+            frame = struct.pack('>QQ', len(head), len(body)) + head + body
             view = memoryview(frame)
             while view:
                 view = view[os.write(res_w, view):]
@@ -144,10 +162,16 @@ class Pool:
             os._exit(0)
 
     def _start(self, task):
+        prepare = self.prepare.get(task['target'])
+        if prepare is not None:
+            try:
+                prepare(task['payload'])
+            except Exception:
+                pass  # the child does the work itself then
         slot = self.free_slots.pop()
         scratch = tempfile.mkdtemp(prefix='item-', dir=self.scratch_root)
         if self.is_root:
-            os.chown(scratch, UID_BASE + slot, UID_BASE + slot)
+            os.chown(scratch, self.uid_base + slot, self.uid_base + slot)
         out_r, out_w = os.pipe()
         res_r, res_w = os.pipe()
         pid = os.fork()
@@ -214,7 +238,7 @@ class Pool:
         except OSError:
             pass
         if self.is_root:
-            uid = UID_BASE + r.slot
+            uid = self.uid_base + r.slot
             for _ in range(50):
                 if not _pids_of_uid(uid):
                     break
@@ -268,14 +292,17 @@ class Pool:
         report = {'id': r.task_id, 'elapsed_ms': elapsed_ms, 'cpu_ms': cpu_ms,
                   'output_bytes': r.out_bytes,
                   'output_head': r.out_head.decode('utf-8', 'replace')}
-        result = None
-        if len(r.res_buf) >= 8:
-            (n,) = struct.unpack('>Q', r.res_buf[:8])
-            if len(r.res_buf) - 8 >= n:
+        result, body = None, None
+        if len(r.res_buf) >= 16:
+            n_head, n_body = struct.unpack('>QQ', r.res_buf[:16])
+            if len(r.res_buf) == 16 + n_head + n_body:
                 try:
-                    result = json.loads(r.res_buf[8:8 + n])
+                    result = json.loads(r.res_buf[16:16 + n_head])
+                    body = r.res_buf[16 + n_head:]
                 except ValueError:
                     result = None
+                if not isinstance(result, dict) or b'\n' in body:
+                    result, body = None, None  # not what the harness writes
         status = r.exit
         if r.killed_for is not None:
             report['status'] = r.killed_for
@@ -283,10 +310,9 @@ class Pool:
                                'output_limit': 'output over {} bytes'.format(self.limits.output_bytes),
                                }.get(r.killed_for, r.killed_for)
         elif result is not None:
-            report['status'] = result.get('status', 'ok')
-            if 'error' in result:
-                report['error'] = result['error']
-            report['result'] = result
+            report['status'] = str(result.get('status'))
+            if result.get('error') is not None:
+                report['error'] = str(result['error'])
         elif status is not None and os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             if sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and cpu_ms and cpu_ms >= self.limits.timeout * 1000):
@@ -298,7 +324,10 @@ class Pool:
             code = os.WEXITSTATUS(status) if status is not None else None
             report['status'] = 'crash'
             report['error'] = 'exited with code {} before reporting a result'.format(code)
-        return report
+        line = json.dumps(report, ensure_ascii=False).encode('utf-8', 'surrogatepass')
+        if body is not None and r.killed_for is None:
+            line = line[:-1] + b', "result": ' + body + b'}'
+        return line + b'\n'
 
     def _read_stdin(self):
         try:
@@ -354,7 +383,7 @@ class Pool:
                 if r.exit is None and now >= r.deadline:
                     self._kill(r, 'timeout')
                 if r.exit is not None:
-                    out.write((json.dumps(self._finish(r), ensure_ascii=False) + '\n').encode('utf-8', 'surrogatepass'))
+                    out.write(self._finish(r))
                     out.flush()
         # Its CPU time and its items', for the job's accounting (the sandbox hides them).
         cpu = 0.0
@@ -397,6 +426,42 @@ PRELOAD = ('collections', 'itertools', 'functools', 'math', 'heapq', 'bisect', '
            'numpy')  # imported once here rather than once per item
 
 
+WARM_UP_CODE = '''
+import collections, itertools, math
+class Box:
+    def __init__(self, v):
+        self.v = v
+def gen(n):
+    for i in range(n):
+        yield i
+def main_solution(xs, s):
+    d = collections.Counter(xs)
+    sq = [x * x for x in xs]
+    st = {x for x in xs}
+    m = {k: v for k, v in d.items()}
+    g = list(gen(3))
+    b = Box(math.sqrt(4.0))
+    try:
+        raise ValueError(s)
+    except ValueError:
+        pass
+    with open(__file__ if False else '/dev/null') as f:
+        pass
+    return sorted(st), sq, m, g, b.v, s.upper(), tuple(itertools.chain(xs, xs))
+'''
+
+
+def _warm_up():
+    """Trace a small problem once here, so that snoop's lazy set-up (imports, caches,
+    compiled patterns) is done before the fork instead of again in every item."""
+    try:
+        from groundtrace.pipeline.trace_stage import run_item
+        run_item({'refcode': WARM_UP_CODE, 'funcname': 'main_solution',
+                  'input': {'xs': [3, 1, 2, 3], 's': "it's"}, 'expected_output': None, 'max_lines': 300})
+    except Exception:
+        pass
+
+
 def pool_main(argv=None):
     import argparse
     parser = argparse.ArgumentParser(prog='groundtrace-pool')
@@ -410,6 +475,12 @@ def pool_main(argv=None):
             importlib.import_module(name)
         except ImportError:
             pass
+    # snoop.Config tries these optional modules on every trace; a failed import is not
+    # cached and costs a search of sys.path each time, so remember the failure once.
+    for name in ('prettyprinter', 'pprintpp'):
+        if name not in sys.modules and importlib.util.find_spec(name) is None:
+            sys.modules[name] = None
+    _warm_up()
     import gc
     gc.collect()
     gc.freeze()  # children's collections then leave the shared pages alone (fewer copies)
@@ -518,7 +589,13 @@ class WorkerPool:
 
     def _read_reports(self, proc):
         for line in proc.stdout:
-            report = json.loads(line)
+            try:
+                report = json.loads(line)
+            except ValueError:  # an item's result that is not valid JSON
+                m = re.match(rb'\{"id": ("(?:[^"\\]|\\.)*")', line)
+                if m is None:
+                    continue
+                report = {'id': json.loads(m.group(1)), 'status': 'crash', 'error': 'unreadable result'}
             if '_pool_cpu_s' in report:
                 self.pool_cpu_s += report['_pool_cpu_s']
                 continue

@@ -1,5 +1,6 @@
 """Stage 2, trace: expand problems into items, run each under the tracer in the sandbox."""
 
+import linecache
 import random
 
 from groundtrace.tracer import trace_call, value_record
@@ -41,6 +42,31 @@ def status_of(result, funcname):
     if RETURN_MARK.format(funcname) not in result.text:
         return 'incomplete'  # the code switched the tracer off, or similar
     return 'ok'
+
+
+_WARM_SOURCES = []  # filenames whose parsed source the pool keeps for its children
+_WARM_KEEP = 8
+
+
+def prepare_in_parent(payload):
+    """Runs in the pool before forking: parse the problem's source for snoop once, so the
+    ten children of a problem inherit it instead of each parsing it again. Parsing runs
+    no code of the problem."""
+    from snoop.formatting import Source
+
+    from groundtrace import tracer
+
+    filename = tracer._register_source('problem', payload['refcode'])
+    if filename in _WARM_SOURCES:
+        return
+    Source.for_filename(filename).asttokens()
+    _WARM_SOURCES.append(filename)
+    if len(_WARM_SOURCES) > _WARM_KEEP:
+        old = _WARM_SOURCES.pop(0)
+        cache = Source._class_local('__source_cache', {})
+        for key in [k for k in cache if k[0] == old]:
+            del cache[key]
+        linecache.cache.pop(old, None)
 
 
 def run_item(payload):
