@@ -41,7 +41,9 @@ class CallHeaderFormatter(DefaultFormatter):
 snoop.install(columns='', replace_watch_extras=(), formatter_class=CallHeaderFormatter)
 '''
 
-ADDRESS = re.compile(r' at 0x[0-9a-fA-F]+')
+# ` at 0x…` as the original's translate step removes it, and any other long hex number
+# (an address wrapped onto its own line by a long repr).
+ADDRESS = re.compile(r'( at)? ?0x[0-9a-fA-F]{6,}')
 LINE_NO = re.compile(r'^( *)(\d+) \| ', re.M)
 
 

@@ -1,0 +1,60 @@
+"""The engine's snoop text equals the original pipeline's on toy items (addresses and the
+wrapper file's line offset normalised), and the same input always gives the same trace."""
+
+import pytest
+
+from groundtrace.pipeline.baseline import normalise, run_baseline, script_for
+from groundtrace.pipeline.filter import filter_problem
+from groundtrace.pipeline.records import read_problems
+from groundtrace.pipeline.sandbox import Limits, WorkerPool
+from groundtrace.pipeline.trace_stage import items_of
+
+
+@pytest.fixture(scope='module')
+def traced(toy_data_path):
+    """Two pairs each of every 80th toy problem, traced by the engine."""
+    chosen = []
+    for n, (_, record) in enumerate(read_problems(str(toy_data_path))):
+        # Every 80th problem; ones that draw random numbers (e.g. numpy.random) cannot match.
+        if n % 80 or not isinstance(record, dict) or 'random' in record['refcode']:
+            continue
+        problem, _ = filter_problem(record)
+        if problem:
+            chosen += [(problem, item) for item in items_of(problem, 2, 123)]
+    tasks = [(item['id'], 'trace', {'refcode': p['refcode'], 'funcname': p['funcname'], 'input': item['input'],
+                                    'expected_output': item['expected_output'], 'max_lines': 300})
+             for p, item in chosen]
+    with WorkerPool(2, Limits(), log=lambda m: None) as pool:
+        reports = {r['id']: r for r in pool.run(tasks)}
+        again = {r['id']: r for r in pool.run(tasks)}
+    return chosen, reports, again
+
+
+def test_successful_traces_equal_the_originals(traced):
+    chosen, reports, _ = traced
+    compared = 0
+    for problem, item in chosen:
+        report = reports[item['id']]
+        if report['status'] != 'ok':
+            continue
+        status, text, line_map = run_baseline(problem['refcode'], problem['funcname'], item['input'])
+        assert status == 'ok', item['id']
+        assert normalise(report['result']['trace']) == normalise(text, line_map), item['id']
+        compared += 1
+    assert compared >= 10
+
+
+def test_the_same_input_gives_the_same_trace(traced):
+    _, reports, again = traced
+    for item_id, report in reports.items():
+        assert report['status'] == again[item_id]['status']
+        assert normalise(report.get('result', {}).get('trace', '')) == \
+            normalise(again[item_id].get('result', {}).get('trace', ''))
+
+
+def test_line_numbers_of_the_wrapper_map_to_the_problem_source():
+    code = 'import math\n\ndef helper(x):\n    return x\n\ndef main_solution(n):\n    return helper(n)\n'
+    script, line_map = script_for(code, 'main_solution', {'n': 1})
+    lines = script.split('\n')
+    for wrapper_line, source_line in line_map.items():
+        assert lines[wrapper_line - 1] == code.split('\n')[source_line - 1]
