@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs everything groundtrace needs into ./.venv and builds the JupyterLab
+# extension. Safe to run again: it skips what is already up to date.
+# Needs: Debian (or similar) with Python >= 3.10 and Node 20; root or sudo only
+# when Debian packages are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PYTHON=${PYTHON:-python3}
+
+log() { printf '\n==> %s\n' "$*"; }
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: $*; install them (as root): apt-get install -y $*" >&2
+    exit 1
+  fi
+  if [ -z "${GROUNDTRACE_APT_UPDATED:-}" ]; then
+    apt-get update -qq
+    export GROUNDTRACE_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+command -v node >/dev/null || { echo "Node.js 20 is required (node not found)" >&2; exit 1; }
+
+if [ ! -x .venv/bin/python ]; then
+  log "Creating .venv"
+  if ! "$PYTHON" -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    apt_install python3-venv
+    "$PYTHON" -m venv .venv
+  fi
+fi
+export PATH="$ROOT/.venv/bin:$PATH"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+log "Installing Python build tools and JupyterLab"
+pip install -q "hatchling>=1.5.0" "hatch-jupyter-builder>=0.5" "hatch-nodejs-version>=0.3.2" "jupyterlab>=4.2,<5"
+
+# npm ci only when package-lock.json changed since the last install.
+install_npm() {
+  local dir=$1 stamp="$1/node_modules/.groundtrace-lock"
+  local want
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "npm ci in ${dir#"$ROOT"/}"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+}
+install_npm "$ROOT"
+
+log "Building the JupyterLab extension"
+npm run --silent build:prod >/dev/null
+
+log "Installing groundtrace (editable) with its Python dependencies"
+pip install -q --no-build-isolation -e ".[test]"
+# The editable install links the Python package; link the built labextension too.
+jupyter labextension develop --overwrite . >/dev/null
+
+if [ "${GROUNDTRACE_UI_TESTS:-}" = 1 ]; then
+  install_npm "$ROOT/ui-tests"
+fi
+
+jupyter labextension list 2>&1 | grep -E "groundtrace" || {
+  echo "groundtrace is not listed by jupyter labextension list" >&2
+  exit 1
+}
