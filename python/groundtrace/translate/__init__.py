@@ -1,0 +1,1 @@
+"""The translate stage: trace → natural-language reasoning through an OpenAI-compatible server (vLLM)."""

@@ -1,0 +1,268 @@
+"""Is a narration right and grounded?  The one implementation the pipeline and the UI use.
+
+A narration (the translator's text after its thinking) is checked four ways:
+
+* **answer** — the final answer is extracted (by the prompt's convention, a last line
+  ``Final answer: <value>``; fallbacks: ``\\boxed{…}``, a last fenced block, "the output
+  is …") and compared, parsed, with the executed return value using the engine's
+  ``compare.values_equal`` (floats to 1e-3, sets in any order);
+* **grounding** — every number and quoted string the narration states is looked up in
+  the trace, input, code and question; small integers (|n| ≤ 10: counts, step numbers)
+  are not held against it;
+* **trace mentions** — it must not say that a trace / log / record was given;
+* **code** — it must not contain code.
+
+``verify_narration`` returns ``{'verdict': …, 'evidence': {…}}``; ``verdict_allows``
+is the build stage's filter.
+"""
+
+import bisect
+import json
+import re
+
+from .pipeline.compare import parse_value, values_equal
+
+# In order of precedence: the first that applies is the verdict.
+VERDICTS = ('unfinished', 'no_answer', 'wrong_answer', 'mentions_trace', 'contains_code', 'ungrounded', 'pass')
+
+# Build policies: the verdicts each one drops.
+POLICIES = {
+    'default': frozenset({'unfinished', 'wrong_answer'}),  # drop wrong answers (and cut-off thoughts)
+    'verified': frozenset({'unfinished', 'wrong_answer', 'no_answer'}),
+    'strict': frozenset(VERDICTS) - {'pass'},
+    'all': frozenset({'unfinished'}),  # a thought that never closed has no target to train on
+}
+DEFAULT_POLICY = 'default'
+
+TRIVIAL_INT = 10
+UNGROUNDED_FRACTION = 0.1  # more than one stated value, and more than this share, unfound → 'ungrounded'
+MAX_LISTED = 50  # evidence lists are cut to this many entries
+
+_FINAL_LINE = re.compile(r'(?im)^[ \t>*_#-]*final\s+answer\s*\**\s*[:：]\**[ \t]*')
+_BOXED = re.compile(r'\\boxed\{')
+_FENCE = re.compile(r'```[ \t]*([\w+-]*)[ \t]*\n(.*?)```', re.S)
+_OUTPUT_IS = re.compile(
+    r'(?i)\b(?:final\s+)?(?:output|result|answer|return(?:ed)?\s+value)\s+(?:is|will\s+be|would\s+be)\s*:?\s*(.+)')
+_NUMBER = re.compile(r'(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])')
+_QUOTED = re.compile(r'''(?<![\w'"])(?:'([^'\n]{1,80})'|"([^"\n]{1,80})")(?![\w'"])''')
+_TRACE_MENTION = re.compile(
+    r'(?i)\bsnoop\b|\bexecution\s+(?:trace|log|record)s?\b|\b(?:the|this|given|provided)\s+(?:trace|log|execution\s+record)\b'
+    r'|\btrace\s+(?:shows|says|indicates|output|above|below)\b|\baccording\s+to\s+the\s+(?:trace|log|record)\b'
+    r'|>>> Call to|<<< Return value|^\s*\.{6,}\s', re.M)
+_CODE_LINE = re.compile(
+    r'(?m)^[ \t]*(?:def\s+\w+\s*\(.*\)\s*:|class\s+\w+.*:|import\s+\w+\s*$|from\s+[\w.]+\s+import\s+\w+'
+    r'|(?:for|while|if|elif)\s+[^\n:]*(?:\bin\b|==|!=|<|>)[^\n]*:\s*$|return\s+[\w(\[{][^\n]*$)')
+
+
+def _clean_answer(text):
+    text = text.strip()
+    fence = _FENCE.match(text)
+    if fence:
+        return fence.group(2).strip()
+    previous = None
+    while text != previous:  # markdown emphasis, code spans, math, a closing full stop
+        previous = text
+        text = text.strip('*_ \t')
+        for mark in ('`', '$'):
+            if len(text) >= 2 and text[0] == text[-1] == mark:
+                text = text.strip(mark).strip()
+        if text.endswith('.') and (not isinstance(parse_value(text[:-1]), str) or isinstance(parse_value(text), str)):
+            text = text[:-1].rstrip()
+    return text
+
+
+def _balanced(text, start):
+    """The text inside braces that open just before ``start``."""
+    depth = 1
+    for i in range(start, len(text)):
+        if text[i] == '{':
+            depth += 1
+        elif text[i] == '}':
+            depth -= 1
+            if depth == 0:
+                return text[start:i]
+    return None
+
+
+def extract_answer(text):
+    """``(answer_text, how)`` from a narration, or ``(None, None)``."""
+    if not text:
+        return None, None
+    finals = list(_FINAL_LINE.finditer(text))
+    if finals:
+        rest = text[finals[-1].end():].strip()
+        if rest.startswith('```'):
+            return _clean_answer(rest), 'final_answer_line'
+        whole = _clean_answer(rest)
+        if whole and not isinstance(parse_value(whole), str):
+            return whole, 'final_answer_line'
+        first = _clean_answer(rest.split('\n', 1)[0])
+        if first:
+            return first, 'final_answer_line'
+    boxes = list(_BOXED.finditer(text))
+    if boxes:
+        inner = _balanced(text, boxes[-1].end())
+        if inner:
+            return _clean_answer(inner), 'boxed'
+    fences = list(_FENCE.finditer(text))
+    if fences and fences[-1].group(1).lower() in ('', 'json', 'text', 'python', 'py'):
+        body = fences[-1].group(2).strip()
+        if body and not isinstance(parse_value(body), str):
+            return body, 'fenced_block'
+    outputs = list(_OUTPUT_IS.finditer(text))
+    if outputs:
+        return _clean_answer(outputs[-1].group(1).split('\n', 1)[0]), 'output_is'
+    return None, None
+
+
+def executed_answer(record):
+    """The executed return value of a trace record: the full value when the trace stage
+    kept it, else what the trace's last line prints (which snoop may abbreviate)."""
+    value = record.get('return_value')
+    if isinstance(value, dict) and 'repr' in value and set(value) <= {'repr', 'json'}:
+        return value['json'] if 'json' in value else parse_value(value['repr'])
+    if 'return_value' in record:
+        return value
+    from .translate.prompts import trace_answer
+    text = trace_answer(record.get('trace', ''))
+    return parse_value(text) if text is not None else None
+
+
+def answers_match(answer_text, expected):
+    parsed = parse_value(answer_text)
+    if isinstance(parsed, str) and isinstance(expected, str):
+        return parsed.strip().strip('\'"') == expected
+    try:
+        return values_equal(parsed, expected)
+    except Exception:
+        return False
+
+
+class _Pool:
+    """The numbers and text a narration may draw on."""
+
+    def __init__(self, texts):
+        self.text = '\n'.join(texts)
+        self.numbers = sorted(float(m.group()) for m in _NUMBER.finditer(self.text) if _finite(m.group()))
+
+    def has_number(self, token):
+        value = float(token)
+        decimals = len(token.split('.', 1)[1].split('e')[0].split('E')[0]) if '.' in token else 0
+        # A value stated to d decimals matches a pool value that rounds to it.
+        slack = 0.5 * 10 ** -decimals if decimals else 1e-9 * max(1.0, abs(value))
+        i = bisect.bisect_left(self.numbers, value - slack)
+        return i < len(self.numbers) and self.numbers[i] <= value + slack
+
+    def has_text(self, text):
+        return text in self.text
+
+
+def _finite(token):
+    try:
+        v = float(token)
+    except ValueError:
+        return False
+    return v == v and abs(v) != float('inf')
+
+
+def _pool_texts(record):
+    from .translate.prompts import clean_trace, question_text
+    texts = [clean_trace(record.get('trace', '')), question_text(record),
+             record.get('refcode', record.get('code', '')) or '']
+    for value in (record.get('input'), executed_answer(record)):
+        try:
+            texts.append(json.dumps(value, ensure_ascii=False))
+        except (TypeError, ValueError):
+            pass
+        texts.append(repr(value))
+    return texts
+
+
+def grounding(narration, record):
+    """Stated values of the narration, split into grounded and ungrounded, with offsets."""
+    pool = _Pool(_pool_texts(record))
+    grounded, ungrounded, trivial = [], [], 0
+    for m in _NUMBER.finditer(narration):
+        token = m.group()
+        if not _finite(token):
+            continue
+        if '.' not in token and 'e' not in token.lower() and abs(int(token)) <= TRIVIAL_INT:
+            trivial += 1
+            continue
+        (grounded if pool.has_number(token) else ungrounded).append({'value': token, 'at': m.start()})
+    for m in _QUOTED.finditer(narration):
+        text = m.group(1) if m.group(1) is not None else m.group(2)
+        if not text.strip() or _NUMBER.fullmatch(text.strip()):
+            continue
+        (grounded if pool.has_text(text) else ungrounded).append({'value': repr(text), 'at': m.start()})
+    return grounded, ungrounded, trivial
+
+
+def verify_narration(final, record, *, thinking_closed=True):
+    """Verdict and evidence for the narration ``final`` of the trace record ``record``."""
+    final = final or ''
+    evidence = {'thinking_closed': bool(thinking_closed)}
+    answer_text, how = extract_answer(final)
+    expected = executed_answer(record)
+    evidence.update(answer=answer_text, answer_found_by=how, expected=_short(expected))
+    evidence['answer_matches'] = answers_match(answer_text, expected) if answer_text is not None else None
+    grounded, ungrounded, trivial = grounding(final, record)
+    stated = len(grounded) + len(ungrounded)
+    evidence.update(
+        values_stated=stated, values_grounded=len(grounded), small_integers=trivial,
+        grounded_fraction=round(len(grounded) / stated, 4) if stated else None,
+        ungrounded=ungrounded[:MAX_LISTED])
+    question = ' '.join(_pool_texts(record)[1:3])
+    mentions = [m.group().strip() for m in _TRACE_MENTION.finditer(final)
+                if m.group().strip().lower() not in question.lower()]
+    evidence['mentions_trace'] = mentions[:MAX_LISTED]
+    code = [m.group().strip() for m in _CODE_LINE.finditer(final)]
+    code += [m.group(2).strip()[:200] for m in _FENCE.finditer(final)
+             if m.group(1).lower() in ('python', 'py') or _CODE_LINE.search(m.group(2))]
+    evidence['code'] = code[:MAX_LISTED]
+
+    if not thinking_closed or not final.strip():
+        verdict = 'unfinished'
+    elif answer_text is None:
+        verdict = 'no_answer'
+    elif not evidence['answer_matches']:
+        verdict = 'wrong_answer'
+    elif mentions:
+        verdict = 'mentions_trace'
+    elif code:
+        verdict = 'contains_code'
+    elif len(ungrounded) > max(1, UNGROUNDED_FRACTION * stated):
+        verdict = 'ungrounded'
+    else:
+        verdict = 'pass'
+    return {'verdict': verdict, 'evidence': evidence}
+
+
+def _short(value, limit=300):
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit] + '…'
+
+
+def parse_policy(policy):
+    """The set of verdicts a policy drops: a name in ``POLICIES``, ``drop:v1,v2`` or ``keep:v1,v2``."""
+    if policy is None:
+        policy = DEFAULT_POLICY
+    if isinstance(policy, (set, frozenset)):
+        return frozenset(policy)
+    if policy in POLICIES:
+        return POLICIES[policy]
+    kind, _, names = policy.partition(':')
+    chosen = frozenset(n.strip() for n in names.split(',') if n.strip())
+    unknown = chosen - set(VERDICTS)
+    if kind not in ('drop', 'keep') or unknown or not chosen:
+        raise ValueError('unknown verdict policy {!r}: use one of {} or drop:/keep: with verdicts from {}'.format(
+            policy, ', '.join(POLICIES), ', '.join(VERDICTS)))
+    return chosen | {'unfinished'} if kind == 'drop' else frozenset(VERDICTS) - chosen | {'unfinished'}
+
+
+def verdict_allows(record, policy=DEFAULT_POLICY):
+    """May the build stage train on this translated record under ``policy``?"""
+    return record.get('status') == 'ok' and record.get('verdict') not in parse_policy(policy)
