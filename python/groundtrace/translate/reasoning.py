@@ -21,8 +21,15 @@ class Narration:
     finish_reason: str = None
 
     def as_record(self):
-        return {'thinking': self.thinking, 'final': self.final,
-                'thinking_closed': self.thinking_closed, 'finish_reason': self.finish_reason}
+        return {'thinking': self.thinking, 'final': self.final, 'thinking_closed': self.thinking_closed,
+                'finish_reason': self.finish_reason, 'nl_trace': self.joined()}
+
+    def joined(self):
+        """The whole answer as Qwen3 writes it, ``<think>…</think>`` then the final text (build
+        takes the text after ``</think>``; an unclosed thought has none)."""
+        if not self.thinking_closed:
+            return THINK_OPEN + '\n' + (self.thinking or '')
+        return '{}\n{}\n{}\n\n{}'.format(THINK_OPEN, self.thinking or '', THINK_CLOSE, self.final)
 
 
 def reasoning_of(message):

@@ -62,10 +62,16 @@ def translated_record(item, completion, *, model, prompt_chars, prompt_tokens=No
 
 
 class Progress:
-    """Counts of the stage, and a line on stderr now and then (or a callback per change)."""
+    """Counts of the stage, shown through the job's progress (``pipeline.progress.Progress``:
+    bar and ``progress.json``), a callback taking a snapshot dict, or a line on stderr."""
 
-    def __init__(self, total, callback=None, every=2.0):
+    def __init__(self, total, callback=None, every=2.0, initial=0):
         self.total = total
+        self._job = callback if hasattr(callback, 'start_stage') else None
+        self._reported = 0
+        if self._job:
+            self._job.start_stage('translate', total=total, initial=initial)
+            callback = None
         self.counts = collections.Counter()
         self.verdicts = collections.Counter()
         self.completion_tokens = 0
@@ -88,11 +94,19 @@ class Progress:
 
     def update(self, force=False):
         now = time.monotonic()
-        if not force and now - self._last < self._every:
+        if not force and now - self._last < (0.5 if self._job else self._every):
             return
         self._last = now
         snap = self.snapshot()
-        if self._callback:
+        if self._job:
+            finished = snap['done'] + snap['skipped'] + snap['failed']
+            self._job.advance(finished - self._reported, counts=dict(
+                translated=snap['done'], skipped=snap['skipped'], failed=snap['failed'],
+                tokens_per_s=snap['tokens_per_s'], **{'verdict_' + k: v for k, v in self.verdicts.items()}))
+            self._reported = finished
+            if force:
+                self._job.end_stage()
+        elif self._callback:
             self._callback(snap)
         else:
             print('translate: {done}/{total} done, {skipped} skipped, {failed} failed, {tokens_per_s} tok/s, '
@@ -108,7 +122,7 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
     failed = JsonlAppender(os.path.join(folder, FAILED))
     finished = done_ids(out.path)
     total = sum(1 for _ in iter_jsonl(selected))
-    tracker = Progress(total, progress)
+    tracker = Progress(total, progress, initial=len(finished))
     budget = {'unit': 'chars', 'limit': config.prompt_budget or DEFAULT_PROMPT_BUDGET_CHARS,
               'counted_by': 'characters'}
     try:
@@ -174,7 +188,7 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
     stats = dict(tracker.snapshot(), counts=dict(tracker.counts), verdicts=dict(tracker.verdicts),
                  prompt_tokens=tracker.prompt_tokens, completion_tokens=tracker.completion_tokens,
                  prompt_budget=budget, translator=config.public())
-    record_stats(folder, 'translate', stats)
+    record_stats(folder, stats)
     return stats
 
 
@@ -191,8 +205,9 @@ async def _token_budget(client, config, selected, budget):
     return {'unit': 'tokens', 'limit': limit, 'counted_by': 'server /tokenize'}
 
 
-def record_stats(folder, stage, stats):
-    """Put this stage's stats under its name in ``stats.json``, beside the other stages'."""
+def record_stats(folder, stats):
+    """Put the stage's stats beside the other stages' in ``stats.json`` (``stages.translate``,
+    with the ``in``/``out``/``reasons`` every stage reports)."""
     import json
     path = os.path.join(folder, STATS)
     try:
@@ -200,7 +215,11 @@ def record_stats(folder, stage, stats):
             everything = json.load(f)
     except (FileNotFoundError, ValueError):
         everything = {}
-    everything[stage] = stats
+    reasons = {k: v for k, v in stats['counts'].items() if k.startswith('skipped_') or k == 'failed'}
+    if stats['failed']:
+        reasons['failed'] = stats['failed']
+    everything.setdefault('stages', {})['translate'] = dict(
+        stats, reasons=reasons, **{'in': stats['total'], 'out': stats['done'] + stats['already_done']})
     write_json_atomic(path, everything)
 
 

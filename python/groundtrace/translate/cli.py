@@ -1,0 +1,166 @@
+"""Command-line face of translation: options for ``groundtrace run``, and the ``translate``,
+``export-batch`` and ``import-batch`` subcommands."""
+
+import dataclasses
+import json
+import os
+import sys
+
+from ..pipeline.jsonl import AtomicJsonlWriter, FolderLock, iter_jsonl
+from ..verify import DEFAULT_POLICY, POLICIES, VERDICTS, parse_policy, verdict_allows
+from .client import TranslatorUnavailable
+from .config import build_config
+from .stage import TRANSLATED, translate_folder
+
+FOR_BUILD = 'translated_for_build.jsonl'
+
+
+def add_translate_arguments(parser):
+    """The translator's options (all optional; a ``--translator-config`` file may hold them)."""
+    group = parser.add_argument_group('translator (the translate stage)')
+    group.add_argument('--translator-url', action='append', dest='translator_urls', metavar='URL',
+                       help='OpenAI-compatible endpoint, e.g. http://gpu-node:8000/v1; repeat for replicas '
+                            '(env GROUNDTRACE_TRANSLATOR_URL)')
+    group.add_argument('--model', help='served model name, e.g. Qwen/Qwen3-32B (env GROUNDTRACE_TRANSLATOR_MODEL)')
+    group.add_argument('--translator-config', metavar='FILE', help='TOML or JSON file of translator settings')
+    group.add_argument('--api-key-env', help='environment variable holding the API key '
+                                             '(default GROUNDTRACE_TRANSLATOR_API_KEY)')
+    group.add_argument('--api-key-file', help='file holding the API key')
+    group.add_argument('--concurrency', type=int, help='requests in flight (default 128)')
+    group.add_argument('--request-timeout', type=float, dest='read_timeout',
+                       help='longest silence from the server, in seconds (default 600)')
+    group.add_argument('--max-attempts', type=int, help='tries per item before it counts as failed (default 8)')
+    group.add_argument('--translate-template', dest='translate_template', metavar='FILE',
+                       help='your own translation prompt ({{question}} {{input}} {{code}} {{trace}})')
+    group.add_argument('--prompt-budget', type=int,
+                       help='skip prompts longer than this (default 40960 characters)')
+    group.add_argument('--budget-unit', choices=('chars', 'tokens'),
+                       help="count the budget in characters or in tokens (server /tokenize); default chars")
+    for name, kind in (('temperature', float), ('top-p', float), ('top-k', int), ('min-p', float),
+                       ('max-tokens', int)):
+        group.add_argument('--' + name, type=kind, help='sampling (default: the paper\'s)')
+    group.add_argument('--no-thinking', action='store_true', help='chat_template_kwargs enable_thinking false')
+    group.add_argument('--no-stream', action='store_true', help='ask for whole completions, not streams')
+    group.add_argument('--verdict-policy', default=DEFAULT_POLICY,
+                       help='which verdicts build trains on: {} or drop:V,… / keep:V,… with V from {} '
+                            '(default: {}: drop wrong answers)'.format(', '.join(POLICIES), ', '.join(VERDICTS),
+                                                                       DEFAULT_POLICY))
+
+
+def config_from_args(args):
+    sampling = {k: getattr(args, k, None) for k in ('temperature', 'top_p', 'top_k', 'min_p', 'max_tokens')}
+    return build_config(
+        getattr(args, 'translator_config', None),
+        urls=','.join(args.translator_urls) if getattr(args, 'translator_urls', None) else None,
+        model=args.model, api_key_env=args.api_key_env, api_key_file=args.api_key_file,
+        concurrency=args.concurrency, read_timeout=args.read_timeout, max_attempts=args.max_attempts,
+        template=args.translate_template, prompt_budget=args.prompt_budget, budget_unit=args.budget_unit,
+        enable_thinking=False if args.no_thinking else None, stream=False if args.no_stream else None,
+        **sampling)
+
+
+def run_translate_stage(args, folder, progress=None):
+    """The translate stage of a job whose folder lock the caller holds; returns its stats."""
+    parse_policy(args.verdict_policy)  # a typo fails before any request is sent
+    return translate_folder(folder, config_from_args(args), progress=progress)
+
+
+def wants_translation(args):
+    return bool(getattr(args, 'translator_urls', None)) or 'translate' in getattr(args, 'stages', ())
+
+
+def write_allowed(folder, policy):
+    """``translated_for_build.jsonl``: the translated records ``policy`` lets build train on.
+    Returns the count of records dropped per verdict (and status)."""
+    dropped = {}
+    writer = AtomicJsonlWriter(os.path.join(folder, FOR_BUILD))
+    for record in iter_jsonl(os.path.join(folder, TRANSLATED)):
+        if verdict_allows(record, policy):
+            writer.write(record)
+        else:
+            why = record.get('verdict') if record.get('status') == 'ok' else record.get('status')
+            dropped[why] = dropped.get(why, 0) + 1
+    writer.commit()
+    return dropped
+
+
+def run_with_translation(args, cfg, log):
+    """``groundtrace run`` with a translator: the stages before translate, translate, then
+    build over the records the verdict policy allows. Returns the job's stats."""
+    from ..pipeline.job import STAGES, load_stats, paths, run_job
+    from ..pipeline.jsonl import write_json_atomic
+    from ..pipeline.progress import Progress
+    stages = [s for s in STAGES if s in cfg.stages or s == 'translate']
+    before = tuple(s for s in stages if STAGES.index(s) < STAGES.index('translate'))
+    if before:
+        run_job(dataclasses.replace(cfg, stages=before), log=log)
+    with FolderLock(cfg.output):
+        progress = Progress(cfg.output, ['translate'], quiet=cfg.quiet)
+        try:
+            run_translate_stage(args, cfg.output, progress=progress)
+        except BaseException as exc:
+            progress.finish('failed', error='{}: {}'.format(type(exc).__name__, exc))
+            raise
+        progress.finish()
+        dropped = write_allowed(cfg.output, args.verdict_policy)
+        p = paths(cfg.output)
+        stats = load_stats(p)
+        stats['stages']['translate']['verdict_policy'] = {'policy': args.verdict_policy, 'dropped': dropped}
+        write_json_atomic(p['stats'], stats)
+    if 'build' in stages:
+        return run_job(dataclasses.replace(cfg, stages=('build',), translated=os.path.join(cfg.output, FOR_BUILD)),
+                       log=log)
+    return load_stats(paths(cfg.output))
+
+
+# ---- subcommands -------------------------------------------------------------------------
+
+def add_translate_commands(sub):
+    translate = sub.add_parser('translate', help='translate a folder\'s selected.jsonl (resumable)')
+    translate.add_argument('folder', help='a job folder with selected.jsonl')
+    add_translate_arguments(translate)
+
+    export = sub.add_parser('export-batch', help='write the translation requests as OpenAI Batch JSONL')
+    export.add_argument('folder', help='a job folder with selected.jsonl')
+    export.add_argument('--out', help='requests file (default FOLDER/batch_requests.jsonl)')
+    add_translate_arguments(export)
+
+    imp = sub.add_parser('import-batch', help='read Batch results into translated.jsonl, verified')
+    imp.add_argument('folder', help='the job folder the requests came from')
+    imp.add_argument('results', help='the results JSONL (vllm run-batch -o, or a batch API output file)')
+    imp.add_argument('--model', help='model name to record (default: the one in each response)')
+
+
+def cmd_translate(args):
+    with FolderLock(args.folder):
+        stats = run_translate_stage(args, args.folder)
+    print(json.dumps({k: stats[k] for k in ('total', 'done', 'skipped', 'failed', 'already_done', 'verdicts')}))
+    return 0 if not stats['failed'] else 1
+
+
+def cmd_export_batch(args):
+    from .batch_files import export_batch
+    config = config_from_args(args)
+    with FolderLock(args.folder):
+        counts = export_batch(args.folder, config, args.out)
+    print(json.dumps(counts))
+    return 0
+
+
+def cmd_import_batch(args):
+    from .batch_files import import_batch
+    with FolderLock(args.folder):
+        counts = import_batch(args.folder, args.results, model=args.model)
+    print(json.dumps(counts))
+    return 0
+
+
+COMMANDS = {'translate': cmd_translate, 'export-batch': cmd_export_batch, 'import-batch': cmd_import_batch}
+
+
+def run_command(args):
+    try:
+        return COMMANDS[args.command](args)
+    except TranslatorUnavailable as exc:
+        print('groundtrace: translator: {}'.format(exc), file=sys.stderr)
+        return 2
