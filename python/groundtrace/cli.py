@@ -8,6 +8,7 @@ import sys
 from .pipeline.jsonl import FolderLocked, JsonlAppender, iter_jsonl, write_json_atomic
 from .pipeline.job import (STAGES, JobConfig, JobError, filter_stats, paths, run_job,
                            summary_table, trace_stats)
+from .translate import cli as translate_cli
 
 
 def _shard(text):
@@ -78,6 +79,7 @@ def build_parser():
     run.add_argument('--require-output-match', action='store_true',
                      help='select drops traces whose return value differs from the expected output')
     run.add_argument('--quiet', action='store_true', help='no progress bars')
+    translate_cli.add_translate_arguments(run)
 
     merge = sub.add_parser(
         'merge', help='join shard folders into one folder and select (and build) over all',
@@ -87,6 +89,7 @@ def build_parser():
     merge.add_argument('--output', required=True, help='the merged folder')
     merge.add_argument('--traces-per-problem', type=int, default=1, help='as for run (default 1)')
     merge.add_argument('--quiet', action='store_true', help='no progress bars')
+    translate_cli.add_translate_commands(sub)
     return parser
 
 
@@ -103,7 +106,10 @@ def cmd_run(args):
         hash_seed=args.hash_seed, sandbox=not args.no_bwrap, translated=args.translated,
         template=args.template, max_length=args.max_length, tokenizer=args.tokenizer,
         require_output_match=args.require_output_match, quiet=args.quiet)
-    stats = run_job(cfg, log=_log)
+    if translate_cli.wants_translation(args):
+        stats = translate_cli.run_with_translation(args, cfg, log=_log)
+    else:
+        stats = run_job(cfg, log=_log)
     print(summary_table(stats))
     print('sandbox: {}'.format(stats.get('sandbox', 'not used')))
     print('output: {}'.format(os.path.abspath(args.output)))
@@ -153,8 +159,10 @@ def cmd_merge(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
+        if args.command in translate_cli.COMMANDS:
+            return translate_cli.run_command(args)
         return {'run': cmd_run, 'merge': cmd_merge}[args.command](args)
-    except (FolderLocked, JobError) as exc:
+    except (FolderLocked, JobError, translate_cli.TranslatorUnavailable) as exc:
         print('groundtrace: error: {}'.format(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
