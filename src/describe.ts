@@ -25,9 +25,13 @@ export function describeEvent(event: TraceEvent): string {
   const where = frameName(event);
   switch (event.kind) {
     case 'call':
-      return where === event.function
-        ? `Call to ${where}`
-        : `Start of ${where} at line ${event.line}`;
+      if (where !== event.function) {
+        return `Start of ${where} at line ${event.line}`;
+      }
+      // A call's changes are its arguments.
+      return `Call to ${where}(${event.changes
+        .map(([name, value]) => `${name}=${value}`)
+        .join(', ')})`;
     case 'line':
       return `Line ${event.line} of ${where} is about to run`;
     case 'return':

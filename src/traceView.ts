@@ -92,7 +92,9 @@ export class TraceView extends Widget {
     this._counter.setAttribute('aria-live', 'polite');
     const buttons = element('div', 'gt-buttons');
     this._buttons = {
-      first: this._button('⏮', 'First step (Home)', () => this.model.first()),
+      first: this._button('First', 'First step (Home)', () =>
+        this.model.first()
+      ),
       previous: this._button('◀ Previous', 'Previous step (←)', () =>
         this.model.previous()
       ),
@@ -102,7 +104,7 @@ export class TraceView extends Widget {
         'Skip the calls made here (Shift →)',
         () => this.model.stepOver()
       ),
-      last: this._button('⏭', 'Last step (End)', () => this.model.last())
+      last: this._button('Last', 'Last step (End)', () => this.model.last())
     };
     this._buttons.previous.classList.add('gt-previous');
     this._buttons.next.classList.add('gt-next');

@@ -60,7 +60,7 @@ describe('TraceView', () => {
   it('describes calls and returns and highlights changed variables', () => {
     const view = mount(factorial);
     view.model.nextOfKind('call');
-    expect(text(view, '.gt-description')).toBe('Call to factorial');
+    expect(text(view, '.gt-description')).toBe('Call to factorial(n=3)');
     expect(text(view, '.gt-variable.gt-mod-changed')).toBe('n3');
     view.model.nextOfKind('return');
     expect(text(view, '.gt-description')).toBe('Factorial returned 1');
