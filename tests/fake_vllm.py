@@ -33,7 +33,7 @@ class FakeVLLM:
     def __init__(self, *, model='fake/Qwen3-toy', seed=0, latency=0.0, rate_429=0.0, rate_500=0.0,
                  rate_drop=0.0, retry_after=0.05, reasoning='reasoning_content', error_shape='flat',
                  max_model_len=32768, chars_per_token=4, modes=None, api_key=None, words_per_chunk=6,
-                 port=0):
+                 chunk_delay=0.0, port=0):
         self.model = model
         self.seed = seed
         self.latency = latency
@@ -46,6 +46,7 @@ class FakeVLLM:
         self.modes = modes or {}  # mode -> rate; the rest is 'pass'
         self.api_key = api_key
         self.words_per_chunk = words_per_chunk
+        self.chunk_delay = chunk_delay  # pause between streamed chunks, as a GPU generating
         self.port = port
         self.counts = collections.Counter()  # requests, faults, completions by kind
         self.completed = collections.Counter()  # prompt digest -> completions delivered in full
@@ -279,8 +280,14 @@ class FakeVLLM:
         if not drop:
             data = b'data: [DONE]\n\n'
             parts.append(b'%x\r\n%s\r\n0\r\n\r\n' % (len(data), data))
-        writer.write(b''.join(parts))
-        await writer.drain()
+        if self.chunk_delay:
+            for part in parts:
+                writer.write(part)
+                await writer.drain()
+                await asyncio.sleep(self.chunk_delay)
+        else:
+            writer.write(b''.join(parts))
+            await writer.drain()
         return True
 
     def _pieces(self, text):
