@@ -423,6 +423,7 @@ def _children_of(ppid):
 PRELOAD = ('collections', 'itertools', 'functools', 'math', 'heapq', 'bisect', 'json', 're',
            'string', 'fractions', 'decimal', 'statistics', 'copy', 'operator', 'datetime',
            'typing', 'dataclasses', 'cmath', 'numbers', 'array', 'textwrap', 'enum', 'queue',
+           'ctypes', 'threading', 'signal', 'time', 'hashlib', 'struct', 'bisect',
            'numpy')  # imported once here rather than once per item
 
 

@@ -59,7 +59,7 @@ def prepare_in_parent(payload):
     filename = tracer._register_source('problem', payload['refcode'])
     if filename in _WARM_SOURCES:
         return
-    Source.for_filename(filename).asttokens()
+    Source.for_filename(filename)
     _WARM_SOURCES.append(filename)
     if len(_WARM_SOURCES) > _WARM_KEEP:
         old = _WARM_SOURCES.pop(0)
