@@ -136,3 +136,16 @@ def test_shards_merge_into_the_whole(tmp_path, toy_data_path, toy_run):
     assert proc.returncode == 0, proc.stderr
     assert sorted(ids(merged / 'traces.jsonl')) == sorted(ids(reference / 'traces.jsonl'))
     assert sorted(ids(merged / 'selected.jsonl')) == sorted(ids(reference / 'selected.jsonl'))
+
+
+def test_cruxeval_records_are_traced_by_the_same_engine(tmp_path):
+    data = tmp_path / 'crux.jsonl'
+    data.write_text(json.dumps({'id': 'sample_0', 'code': 'def f(nums):\n    return sorted(nums)[::-1]\n',
+                                'input': 'f([3, 1, 2])', 'output': '[3, 2, 1]'}) + '\n')
+    out = tmp_path / 'crux'
+    proc = groundtrace('run', '--input', str(data), '--output', str(out), '--quiet', '--workers', '1')
+    assert proc.returncode == 0, proc.stderr
+    (record,) = [json.loads(line) for line in open(out / 'traces.jsonl')]
+    assert record['id'] == 'sample_0_0' and record['status'] == 'ok' and record['output_matches'] is True
+    assert record['trace'].splitlines()[-1] == ' <<< Return value from f: [3, 2, 1]'
+    assert ids(out / 'selected.jsonl') == ['sample_0_0']

@@ -324,6 +324,14 @@ def _dataset_name(folder):
     return 'groundtrace_' + ''.join(c if c.isalnum() else '_' for c in name)
 
 
+PAIR_NOTES = {
+    'duplicate_pairs': 'pairs dropped as duplicates',
+    'input_too_large': 'pairs dropped, input too large',
+    'problems_with_duplicate_pairs': 'problems with duplicate pairs',
+    'no_usable_pairs': 'problems left with no pair',
+}
+
+
 def summary_table(stats):
     """Counts per stage and per reason, as text."""
     rows = []
@@ -335,9 +343,10 @@ def summary_table(stats):
         rows.append((stage, 'out', s['out']))
         for reason, n in sorted(s.get('reasons', {}).items(), key=lambda kv: -kv[1]):
             rows.append((stage, '  ' + reason, n))
-        for key in ('pairs', 'returned_values'):
-            for reason, n in sorted(s.get(key, {}).items()):
-                rows.append((stage, '  {}: {}'.format(key.rstrip('s').replace('_', ' '), reason), n))
+        for reason, n in sorted(s.get('pairs', {}).items()):
+            rows.append((stage, '  ' + PAIR_NOTES.get(reason, reason), n))
+        for reason, n in sorted(s.get('returned_values', {}).items()):
+            rows.append((stage, '  ok items: ' + reason.replace('_', ' '), n))
         if stage == 'filter' and s['malformed_input']['count']:
             rows.append((stage, '  malformed input lines', s['malformed_input']['count']))
         if stage == 'select' and s.get('kept_with_output_mismatch'):

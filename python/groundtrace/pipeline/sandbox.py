@@ -509,6 +509,8 @@ def bwrap_command():
         why = 'bubblewrap (bwrap) is not installed'
     else:
         cmd = [exe, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp',
+               # multiprocessing's locks need a writable /dev/shm, as on a normal system
+               '--perms', '1777', '--tmpfs', '/dev/shm',
                '--unshare-net', '--unshare-pid', '--die-with-parent']
         cmd += _readable_python_binds()
         probe = subprocess.run(cmd + [sys.executable, '-c', 'pass'], capture_output=True)
