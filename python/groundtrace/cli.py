@@ -78,6 +78,9 @@ def build_parser():
     run.add_argument('--tokenizer', help='a Hugging Face tokenizer name for --max-length (needs transformers)')
     run.add_argument('--require-output-match', action='store_true',
                      help='select drops traces whose return value differs from the expected output')
+    run.add_argument('--documents', choices=('ok', 'all', 'none'), default='ok',
+                     help='write the structured trace (documents.jsonl) of successful items only '
+                          '(default), of every item, or of none; they are about 4x the trace text')
     run.add_argument('--quiet', action='store_true', help='no progress bars')
     translate_cli.add_translate_arguments(run)
 
@@ -105,7 +108,7 @@ def cmd_run(args):
         timeout=args.timeout, memory_mb=args.memory_mb, seed=args.seed, shard=args.shard,
         hash_seed=args.hash_seed, sandbox=not args.no_bwrap, translated=args.translated,
         template=args.template, max_length=args.max_length, tokenizer=args.tokenizer,
-        require_output_match=args.require_output_match, quiet=args.quiet)
+        require_output_match=args.require_output_match, documents=args.documents, quiet=args.quiet)
     if translate_cli.wants_translation(args):
         stats = translate_cli.run_with_translation(args, cfg, log=_log)
     else:

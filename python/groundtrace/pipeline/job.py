@@ -36,7 +36,8 @@ can be killed and rerun with the same command to resume.
 - `traces.jsonl` — every attempted item (`{problem_id}_{pair_index}`) with its `status`
   (ok, error, timeout, memory, crash, too_long, output_limit, exit, incomplete), the snoop
   `trace` text, `return_value` {repr, json}, `output_matches`, `n_lines`, `elapsed_ms`.
-- `documents.jsonl` — the structured trace (`{"id", "document"}`) of each item, for viewers.
+- `documents.jsonl` — the structured trace (`{"id", "document"}`) of each successful item
+  (`--documents all` keeps them for every item), for viewers.
 - `selected.jsonl` — the traces chosen for translation.
 - `translated.jsonl` — selected traces with the translator's `nl_trace` (translate stage).
 - `train.jsonl` + `dataset_info.json` — the LLaMA-Factory dataset (sharegpt, `messages`).
@@ -74,6 +75,7 @@ class JobConfig:
     max_length: int = 8192
     tokenizer: str = None
     require_output_match: bool = False
+    documents: str = 'ok'  # structured traces kept for: 'all' items, 'ok' items, 'none'
     quiet: bool = False
 
 
@@ -216,7 +218,7 @@ def run_trace(cfg, p, progress, log):
                 yield item['id'], 'trace', {
                     'refcode': problem['refcode'], 'funcname': problem['funcname'],
                     'input': item['input'], 'expected_output': item['expected_output'],
-                    'max_lines': cfg.max_trace_lines}
+                    'max_lines': cfg.max_trace_lines, 'documents': cfg.documents}
 
     counts = Counter()
     limits = Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb, hash_seed=cfg.hash_seed)

@@ -75,8 +75,10 @@ def run_item(payload):
     result = trace_call(payload['refcode'], funcname, payload['input'],
                         max_lines=payload.get('max_lines'), max_events=payload.get('max_events'))
     status = status_of(result, funcname)
-    report = {'status': status, 'trace': result.text, 'document': result.document,
-              'n_lines': result.text.count('\n')}
+    report = {'status': status, 'trace': result.text, 'n_lines': result.text.count('\n')}
+    keep = payload.get('documents', 'all')
+    if keep == 'all' or (keep == 'ok' and status == 'ok'):
+        report['document'] = result.document
     if result.raised is not None:
         report['error'] = '{}: {}'.format(type(result.raised).__name__, result.raised)
     if status == 'ok':
