@@ -173,12 +173,32 @@ export class GeneratorPanel extends Widget {
     await this._connection.connect();
   }
 
+  /**
+   * Lets the panel start its kernel once the form is filled in: now when asked to (or
+   * when the panel is showing), else the first time the panel is shown.
+   */
+  allowConnect(now: boolean): void {
+    this._mayConnect = true;
+    if (now || this.isVisible) {
+      void this.connect();
+    }
+  }
+
   /** Starts a job, or resumes the folder's job. */
   async start(): Promise<void> {
     this._readForm();
     this._samples = null;
-    await this.model.start(jobOptions(this._form));
+    if (await this.model.start(jobOptions(this._form))) {
+      this._collapseOptions();
+    }
     this._render();
+  }
+
+  /** While a job runs its options cannot change: make room for its progress. */
+  private _collapseOptions(): void {
+    if (this._optionsDetails) {
+      this._optionsDetails.open = false;
+    }
   }
 
   async cancel(): Promise<void> {
@@ -214,6 +234,13 @@ export class GeneratorPanel extends Widget {
     super.onAfterAttach(msg);
     for (const type of DRAG_EVENTS) {
       this._inputRow.addEventListener(type, this);
+    }
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    if (this._mayConnect) {
+      void this.connect();
     }
   }
 
@@ -273,7 +300,7 @@ export class GeneratorPanel extends Widget {
     });
 
     // stages
-    const stages = this._section('Stages');
+    const stages = this._section('Stages and options', true);
     for (const stage of STAGES) {
       const box = element('input', 'gt-stage-check');
       box.type = 'checkbox';
@@ -288,7 +315,7 @@ export class GeneratorPanel extends Widget {
     }
 
     // options
-    const options = this._section('Options');
+    const options = stages;
     for (const spec of NUMBER_FIELDS) {
       const input = element('input', 'gt-number');
       input.type = 'number';
@@ -361,12 +388,24 @@ export class GeneratorPanel extends Widget {
     this._fillForm();
   }
 
-  private _section(title: string): HTMLElement {
+  /** A titled section; a collapsible one (open until a job starts) when asked. */
+  private _section(title: string, collapsible = false): HTMLElement {
     const section = element('section', 'gt-Generator-section');
-    section.dataset.section = title.toLowerCase();
-    section.append(element('h3', 'gt-Generator-sectionTitle', title));
+    section.dataset.section = title.split(' ')[0].toLowerCase();
+    const heading = element('h3', 'gt-Generator-sectionTitle', title);
     this.node.append(section);
-    return section;
+    if (!collapsible) {
+      section.append(heading);
+      return section;
+    }
+    const details = element('details', 'gt-Generator-details');
+    details.open = true;
+    const summary = element('summary');
+    summary.append(heading);
+    details.append(summary);
+    section.append(details);
+    this._optionsDetails = details;
+    return details;
   }
 
   private _field(
@@ -706,6 +745,13 @@ export class GeneratorPanel extends Widget {
     } else {
       await this.model.reconnected();
     }
+    // After a reload that lost the form, show the job this kernel is running.
+    const running = this.model.otherJobs.find(job => job.state === 'running');
+    if (running && !['running', 'cancelling'].includes(this.model.state)) {
+      this._outputField.value = running.path ?? running.output;
+      this._readForm();
+      await this.model.follow(this._form.output);
+    }
     if (this._form.input && !this._previewResult) {
       void this._loadPreview();
     }
@@ -742,6 +788,9 @@ export class GeneratorPanel extends Widget {
     }
 
     const state = model.state;
+    if (state === 'running' && this.node.dataset.state !== 'running') {
+      this._collapseOptions();
+    }
     this.node.dataset.state = state;
     this._stateBadge.textContent = STATE_LABELS[state];
     this._stateBadge.dataset.state = state;
@@ -835,9 +884,10 @@ export class GeneratorPanel extends Widget {
         row.dataset.status = stage.status;
         const head = element('div', 'gt-stage-head');
         const numbers = [
-          stage.status === 'skipped'
-            ? 'skipped'
+          stage.status === 'skipped' || stage.status === 'waiting'
+            ? stage.status
             : formatDone(stage.done, stage.total),
+          stage.status === 'stopped' ? 'stopped' : '',
           stage.status === 'running' ? formatRate(stage.rate) : '',
           stage.status === 'running' ? formatEta(stage.eta_s) : ''
         ].filter(Boolean);
@@ -898,7 +948,10 @@ export class GeneratorPanel extends Widget {
   private _numberFields = new Map<keyof IGeneratorForm, HTMLInputElement>();
   private _urlField!: HTMLInputElement;
   private _modelField!: HTMLInputElement;
-  private _startButton = element('button', 'jp-Button jp-mod-accept gt-start');
+  private _startButton = element(
+    'button',
+    'jp-Button gt-button-primary gt-start'
+  );
   private _cancelButton = element(
     'button',
     'jp-Button jp-mod-reject gt-cancel'
@@ -915,6 +968,8 @@ export class GeneratorPanel extends Widget {
   private _sampleList = element('ul', 'gt-samples');
   private _samples: SampleList | null = null;
   private _samplesOutput = '';
+  private _mayConnect = false;
+  private _optionsDetails: HTMLDetailsElement | null = null;
 }
 
 function badge(text: string, kind: 'good' | 'bad'): HTMLElement {

@@ -37,7 +37,7 @@ export const generatorPlugin: JupyterFrontEndPlugin<void> = {
     IStateDB,
     ILayoutRestorer
   ],
-  activate: async (
+  activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     launcher: ILauncher | null,
@@ -125,54 +125,36 @@ export const generatorPlugin: JupyterFrontEndPlugin<void> = {
       rank: 1
     });
 
-    // The form: the settings' defaults, then what the user last typed.
-    let form: IGeneratorForm = { ...DEFAULT_FORM };
-    if (settingRegistry) {
-      try {
-        const settings = await settingRegistry.load(PLUGIN_ID);
-        form = {
-          ...form,
-          ...(settings.composite as unknown as Partial<IGeneratorForm>)
-        };
-      } catch (reason) {
-        console.warn(
-          'groundtrace: could not load the Dataset Generator settings',
-          reason
-        );
+    // After the app is restored (the state database waits for the workspace): the form
+    // from the settings' defaults, then what the user last typed.
+    void app.restored.then(async () => {
+      let form: IGeneratorForm = { ...DEFAULT_FORM };
+      if (settingRegistry) {
+        try {
+          const settings = await settingRegistry.load(PLUGIN_ID);
+          form = {
+            ...form,
+            ...(settings.composite as unknown as Partial<IGeneratorForm>)
+          };
+        } catch (reason) {
+          console.warn('groundtrace: no Dataset Generator settings', reason);
+        }
       }
-    }
-    const saved = state
-      ? ((await state.fetch(FORM_STATE_KEY)) as unknown as
-          IGeneratorForm | undefined)
-      : undefined;
-    if (saved && typeof saved === 'object') {
-      form = { ...form, ...saved };
-    }
-    panel.setForm(form);
+      const saved = state
+        ? ((await state.fetch(FORM_STATE_KEY)) as unknown as
+            IGeneratorForm | undefined)
+        : undefined;
+      if (saved && typeof saved === 'object') {
+        form = { ...form, ...saved };
+      }
+      panel.setForm(form);
 
-    // Start the panel's kernel when the panel is first shown, or at once when its session
-    // already exists (a job may be running: show it again after a reload).
-    let connecting = false;
-    const connect = () => {
-      if (!connecting) {
-        connecting = true;
-        void panel.connect();
-      }
-    };
-    if (panel.isVisible) {
-      connect();
-    }
-    app.shell.currentChanged?.connect(() => {
-      if (panel.isVisible) {
-        connect();
-      }
+      // Start the panel's kernel when the panel is shown, or at once when its session
+      // already exists (a job may be running: show it again after a reload).
+      await serviceManager.sessions.ready;
+      const existing =
+        await serviceManager.sessions.findByPath(JOBS_SESSION_PATH);
+      panel.allowConnect(!!existing);
     });
-    const shell = app.shell as any;
-    shell.leftCollapsed !== undefined &&
-      shell.layoutModified?.connect(() => panel.isVisible && connect());
-    await serviceManager.sessions.ready;
-    if (await serviceManager.sessions.findByPath(JOBS_SESSION_PATH)) {
-      connect();
-    }
   }
 };

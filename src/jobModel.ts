@@ -51,7 +51,8 @@ export interface IJobsTransport {
 /** Where one stage of the job is. */
 export interface IStageProgress {
   stage: Stage;
-  status: 'waiting' | 'running' | 'done' | 'skipped';
+  /** stopped: it was running when the job was cancelled or stopped (resume goes on). */
+  status: 'waiting' | 'running' | 'stopped' | 'done' | 'skipped';
   done: number;
   total: number | null;
   rate: number | null;
@@ -75,6 +76,7 @@ const STARTABLE: JobState[] = [
   'interrupted'
 ];
 const ACTIVE: JobState[] = ['running', 'cancelling'];
+const RESUMABLE: JobState[] = ['cancelled', 'failed', 'interrupted'];
 
 /**
  * The job of one output folder, as the Dataset Generator panel shows it:
@@ -148,12 +150,12 @@ export class JobModel {
 
   /** Whether starting continues a job that already wrote to the folder. */
   get resumes(): boolean {
-    return this._state !== 'idle' && this._state !== 'finished';
+    return RESUMABLE.includes(this._state);
   }
 
   /** Other folders with jobs in the panel's kernel (from the kernel's `jobs` message). */
   get otherJobs(): JobStatus[] {
-    return this._otherJobs;
+    return this._otherJobs.filter(job => job.output !== this._folder);
   }
 
   /**
@@ -260,9 +262,7 @@ export class JobModel {
   private _onMessage(_: IJobsTransport, message: KernelMessage): void {
     switch (message.type) {
       case 'jobs':
-        this._otherJobs = message.jobs.filter(
-          job => job.output !== this._folder
-        );
+        this._otherJobs = [...message.jobs];
         for (const job of message.jobs) {
           if (job.output === this._folder) {
             this._applyStatus(job);
@@ -413,7 +413,7 @@ export function updateStages(
         total: progress.total ?? null,
         rate: progress.rate ?? null,
         eta_s: progress.eta_s ?? null,
-        counts: { ...(progress.counts ?? {}) }
+        counts: outcomeNames(progress.counts ?? {})
       };
     }
     return current;
@@ -442,8 +442,24 @@ function endStages(
           }
         : { ...current, status: 'skipped', rate: null, eta_s: null };
     }
-    return { ...current, status: 'waiting', rate: null, eta_s: null };
+    const reached =
+      current.status === 'running' || current.status === 'stopped';
+    return {
+      ...current,
+      status: reached ? 'stopped' : 'waiting',
+      rate: null,
+      eta_s: null
+    };
   });
+}
+
+/** Counts keyed by outcome names as people read them (too_long → too long). */
+function outcomeNames(counts: Record<string, number>): Record<string, number> {
+  const named: Record<string, number> = {};
+  for (const [name, n] of Object.entries(counts)) {
+    named[name.replace(/_/g, ' ')] = n;
+  }
+  return named;
 }
 
 /** How many items a finished stage went through. */

@@ -60,6 +60,9 @@ export class JobsConnection implements IJobsTransport, IDisposable {
 
   /** Starts (or finds again) the panel's kernel and opens the comm. */
   connect(): Promise<void> {
+    if (this._comm) {
+      return Promise.resolve();
+    }
     if (!this._connecting) {
       this._connecting = this._connect().finally(() => {
         this._connecting = null;

@@ -109,6 +109,10 @@ export interface JobStatus {
    * The output folder, absolute.
    */
   output: string;
+  /**
+   * The output folder relative to the kernel's working directory (the Jupyter root) when inside it, else absolute: what the panel shows.
+   */
+  path?: string;
   state: JobState;
   pid?: number | null;
   error?: string | null;

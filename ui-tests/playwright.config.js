@@ -6,7 +6,6 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 // GROUNDTRACE_UI_PORT lets two runs (or a run beside the demo) use their own servers.
 const PORT = Number(process.env.GROUNDTRACE_UI_PORT || 8899);
-const FAKE_VLLM_PORT = 8977;
 
 module.exports = {
   ...baseConfig,
@@ -29,19 +28,10 @@ module.exports = {
       ]
     }
   },
-  webServer: [
-    {
-      command: `npm start -- --ServerApp.port=${PORT}`,
-      url: `http://localhost:${PORT}/lab`,
-      timeout: 120 * 1000,
-      reuseExistingServer: !process.env.CI
-    },
-    {
-      // the local vLLM-shaped translator the Dataset Generator tests translate with
-      command: `python3 ../tests/fake_vllm.py --port ${FAKE_VLLM_PORT} --latency 0.05`,
-      url: `http://127.0.0.1:${FAKE_VLLM_PORT}/health`,
-      timeout: 60 * 1000,
-      reuseExistingServer: !process.env.CI
-    }
-  ]
+  webServer: {
+    command: `npm start -- --ServerApp.port=${PORT}`,
+    url: `http://localhost:${PORT}/lab`,
+    timeout: 120 * 1000,
+    reuseExistingServer: !process.env.CI
+  }
 };

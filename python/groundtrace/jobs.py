@@ -149,6 +149,12 @@ def explain_failure(text):
     return message, 'see job.log in the output folder; fix the cause and press Resume'
 
 
+def shown_path(folder):
+    """A folder as the panel shows it: relative to the Jupyter root (the kernel's cwd) if inside it."""
+    relative = os.path.relpath(folder)
+    return folder if relative == '..' or relative.startswith('..' + os.sep) else relative
+
+
 def pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -230,6 +236,7 @@ class Job:
     def status(self):
         return {
             'output': self.output,
+            'path': shown_path(self.output),
             'state': self.poll(),
             'pid': self.pid,
             'error': self.error,
@@ -368,7 +375,8 @@ def folder_status(output):
         error, hint = explain_failure((progress or {}).get('error') or log_tail(output))
     elif state == 'interrupted':
         hint = 'the job stopped before the end (cancelled, or its kernel or server restarted); press Resume'
-    return {'output': output, 'state': state, 'pid': None, 'error': error, 'hint': hint,
+    return {'output': output, 'path': shown_path(output), 'state': state, 'pid': None,
+            'error': error, 'hint': hint,
             'progress': progress, 'stats': read_stats(output)}
 
 

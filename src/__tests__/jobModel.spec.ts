@@ -181,7 +181,7 @@ describe('JobModel state machine', () => {
     });
     expect(states).toEqual(['cancelling', 'cancelled']);
     expect(model.stages[1]).toMatchObject({
-      status: 'waiting',
+      status: 'stopped',
       done: 12,
       rate: null
     });
@@ -341,7 +341,7 @@ describe('JobModel reattach', () => {
     expect(model.problem?.hint).toMatch(/Resume/);
     expect(model.stages.map(s => s.status)).toEqual([
       'done',
-      'waiting',
+      'stopped',
       'waiting'
     ]);
   });

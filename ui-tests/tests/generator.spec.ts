@@ -1,0 +1,470 @@
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * The Dataset Generator panel end to end: a real kernel starts real `groundtrace run`
+ * jobs on 30 toy problems; the translator is the local vLLM-shaped server
+ * (tests/fake_vllm.py, started by playwright.config.js).
+ */
+
+const REPO = path.resolve(__dirname, '..', '..');
+// shared/ sits beside the checkout (in CI too); GROUNDTRACE_TOY_DATA overrides.
+const TOY_DATA =
+  process.env.GROUNDTRACE_TOY_DATA ??
+  path.resolve(REPO, '..', 'shared', 'data', 'pyedu_toy.jsonl');
+const N_PROBLEMS = 30;
+let TRANSLATOR_URL = '';
+const TRANSLATOR_MODEL = 'fake/Qwen3-toy';
+const PYTHON =
+  process.env.GROUNDTRACE_PYTHON ??
+  (fs.existsSync(path.join(REPO, '.venv', 'bin', 'python'))
+    ? path.join(REPO, '.venv', 'bin', 'python')
+    : 'python3');
+const STARTUP_TIMEOUT = 120_000;
+const JOB_TIMEOUT = 240_000;
+const DOCS = path.join(REPO, 'docs');
+
+/** Whether the CLI has the translate stage yet (issue 4 wires it in). */
+const CAN_TRANSLATE = (() => {
+  try {
+    const help = execFileSync(
+      PYTHON,
+      ['-m', 'groundtrace.cli', 'run', '--help'],
+      {
+        cwd: REPO,
+        env: { ...process.env, PYTHONPATH: path.join(REPO, 'python') },
+        encoding: 'utf8'
+      }
+    );
+    return help.includes('--translator-url');
+  } catch {
+    return false;
+  }
+})();
+const STAGES = CAN_TRANSLATE
+  ? ['filter', 'trace', 'select', 'translate', 'build']
+  : ['filter', 'trace', 'select'];
+
+test.use({
+  autoGoto: false,
+  viewport: { width: 1280, height: 1100 },
+  waitForApplication: async ({}, use) => {
+    await use(async page => {
+      await page
+        .locator('#jupyterlab-splash')
+        .waitFor({ state: 'detached', timeout: STARTUP_TIMEOUT });
+    });
+  }
+});
+
+let translator: ChildProcess | null = null;
+
+/** Starts tests/fake_vllm.py on a free port, for the tests of this file. */
+test.beforeAll(async () => {
+  translator = spawn(
+    PYTHON,
+    [path.join(REPO, 'tests', 'fake_vllm.py'), '--latency', '0.05'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit']
+    }
+  );
+  TRANSLATOR_URL = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    translator!.stdout!.on('data', chunk => {
+      out += String(chunk);
+      const ready = /READY (\S+)/.exec(out);
+      if (ready) {
+        resolve(ready[1]);
+      }
+    });
+    translator!.on('exit', code =>
+      reject(new Error(`fake_vllm.py exited with ${code}`))
+    );
+  });
+  if (!TRANSLATOR_URL.endsWith('/v1')) {
+    TRANSLATOR_URL = `${TRANSLATOR_URL.replace(/\/$/, '')}/v1`;
+  }
+});
+
+test.afterAll(() => {
+  translator?.kill();
+});
+
+test.beforeEach(async ({ page, tmpPath }) => {
+  const waitForCondition = page.waitForCondition.bind(page);
+  page.waitForCondition = (fn, timeout) =>
+    waitForCondition(fn, timeout ?? STARTUP_TIMEOUT);
+  const first = fs
+    .readFileSync(TOY_DATA, 'utf8')
+    .split('\n')
+    .slice(0, N_PROBLEMS)
+    .join('\n');
+  expect(
+    await page.contents.uploadContent(
+      `${first}\n`,
+      'text',
+      `${tmpPath}/toy30.jsonl`
+    )
+  ).toBe(true);
+  await page.goto(`tree/${tmpPath}`);
+});
+
+const panel = (page: IJupyterLabPageFixture) =>
+  page.locator('#groundtrace-generator');
+const stageRow = (page: IJupyterLabPageFixture, stage: string) =>
+  panel(page).locator(`.gt-stage[data-stage="${stage}"]`);
+
+async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('groundtrace:open-generator')
+  );
+  await expect(panel(page)).toBeVisible();
+  // a wider sidebar than the default, as a user running jobs would make it
+  const box = (await panel(page).boundingBox())!;
+  if (box.width < 380) {
+    await page.mouse.move(box.x + box.width + 2, box.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 420, box.y + 200, { steps: 5 });
+    await page.mouse.up();
+  }
+  await expect(panel(page).locator('.gt-kernel-badge')).toHaveText(
+    'kernel ready',
+    {
+      timeout: 60_000
+    }
+  );
+}
+
+/** Fills the form for a job on the toy problems into `output`. */
+async function fillForm(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  output: string,
+  workers: number
+): Promise<void> {
+  const p = panel(page);
+  await p.locator('.gt-input').fill(`${tmpPath}/toy30.jsonl`);
+  await p.locator('.gt-input').press('Tab');
+  await expect(p.locator('.gt-preview')).toContainText(
+    'Looks right: the first 5 records'
+  );
+  await expect(p.locator('.gt-preview-table tr')).toHaveCount(6);
+  await p.locator('.gt-output').fill(`${tmpPath}/${output}`);
+  await p.locator('.gt-output').press('Tab');
+  for (const stage of ['filter', 'trace', 'select', 'translate', 'build']) {
+    await p
+      .locator(`.gt-stage-check[data-stage="${stage}"]`)
+      .setChecked(STAGES.includes(stage));
+  }
+  await p.locator('input[data-option="workers"]').fill(String(workers));
+  await p.locator('input[data-option="workers"]').press('Tab');
+  await p.locator('.gt-translator-url').fill(TRANSLATOR_URL);
+  await p.locator('.gt-model').fill(TRANSLATOR_MODEL);
+  await p.locator('.gt-model').press('Tab');
+}
+
+/** The done count of a stage's "done / total · rate · ETA" text. */
+function doneOf(numbers: string | null): number {
+  return Number(/^(\d+)/.exec(numbers ?? '')?.[1] ?? -1);
+}
+
+/** Every stage shows done == total once the job finished. */
+async function expectEveryStageComplete(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  for (const stage of STAGES) {
+    const row = stageRow(page, stage);
+    await expect(row).toHaveAttribute('data-status', 'done');
+    const numbers =
+      (await row.locator('.gt-stage-numbers').textContent()) ?? '';
+    const match = /^(\d+) \/ (\d+)/.exec(numbers);
+    expect(match, `${stage}: ${numbers}`).not.toBeNull();
+    expect(match![1]).toBe(match![2]);
+  }
+}
+
+async function readJson(
+  page: IJupyterLabPageFixture,
+  file: string
+): Promise<any> {
+  const response = await page.request.get(
+    `/api/contents/${file}?content=1&type=file&format=text`
+  );
+  expect(response.ok(), `${file} is readable`).toBe(true);
+  return JSON.parse((await response.json()).content);
+}
+
+async function readJsonl(
+  page: IJupyterLabPageFixture,
+  file: string
+): Promise<any[]> {
+  const response = await page.request.get(
+    `/api/contents/${file}?content=1&type=file&format=text`
+  );
+  expect(response.ok(), `${file} is readable`).toBe(true);
+  const text: string = (await response.json()).content;
+  return text
+    .split('\n')
+    .filter(line => line.trim())
+    .map(line => JSON.parse(line));
+}
+
+/** The counts of a finished folder that must not depend on interruptions. */
+function outcome(stats: any, selected: any[]): Record<string, unknown> {
+  const stages: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries<any>(stats.stages)) {
+    stages[name] = {
+      in: s.in,
+      out: s.out,
+      reasons: s.reasons,
+      returned_values: s.returned_values,
+      verdicts: s.verdicts
+    };
+  }
+  return { stages, selected: selected.map(r => r.id).sort() };
+}
+
+test('runs every stage on 30 toy problems, shows progress, and opens a sample', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  // the panel is in the left sidebar and on the launcher
+  await expect(
+    page.locator('.jp-SideBar [data-id="groundtrace-generator"]')
+  ).toBeVisible();
+  await openPanel(page);
+  await fillForm(page, tmpPath, 'run', 2);
+  await panel(page).locator('.gt-start').click();
+  await expect(panel(page).locator('.gt-state-badge')).toHaveText('Running');
+
+  // mid-run: the trace stage moves, with done / total, rate and ETA
+  const trace = stageRow(page, 'trace');
+  await expect(trace).toHaveAttribute('data-status', 'running', {
+    timeout: 60_000
+  });
+  await expect(trace.locator('.gt-stage-numbers')).toHaveText(
+    /^\d+ \/ \d+ · [\d.]+\/s · ETA/,
+    {
+      timeout: 30_000
+    }
+  );
+  await expect(trace.locator('.gt-count').first()).toBeVisible();
+  await expect
+    .poll(
+      async () =>
+        doneOf(await trace.locator('.gt-stage-numbers').textContent()),
+      {
+        timeout: 60_000
+      }
+    )
+    .toBeGreaterThan(80);
+  await expect(stageRow(page, 'filter')).toHaveAttribute('data-status', 'done');
+  const running = testInfo.outputPath('panel-running.png');
+  await panel(page).screenshot({ path: running });
+
+  await expect(panel(page).locator('.gt-state-badge')).toHaveText('Finished', {
+    timeout: JOB_TIMEOUT
+  });
+  await expectEveryStageComplete(page);
+  await expect(
+    stageRow(page, 'trace').locator('.gt-count[data-outcome="ok"]')
+  ).toBeVisible();
+  await expect(panel(page).locator('.gt-start')).toHaveText('Start');
+  const finished = testInfo.outputPath('panel-finished.png');
+
+  // browse the samples, filter them, and open one in the trace viewer
+  await panel(page).locator('.gt-browse').click();
+  await expect(panel(page).locator('.gt-sample-summary')).toHaveText(
+    /^\d+ items/
+  );
+  await panel(page).locator('.gt-status-filter').selectOption('ok');
+  if (CAN_TRANSLATE) {
+    await panel(page).locator('.gt-verdict-filter').selectOption('pass');
+  }
+  await expect(panel(page).locator('.gt-sample-summary')).toHaveText(
+    /^\d+ of \d+ items match/
+  );
+  const first = panel(page).locator('.gt-sample').first();
+  const id = await first.getAttribute('data-id');
+  await panel(page).locator('.gt-search').fill(id!);
+  await expect(panel(page).locator('.gt-sample')).toHaveCount(1);
+  await panel(page).screenshot({ path: finished });
+  await panel(page).locator('.gt-sample').first().click();
+  const view = page.locator('.jp-MainAreaWidget .gt-SampleView');
+  await expect(view).toBeVisible({ timeout: 30_000 });
+  await expect(view.locator('.gt-SampleView-title')).toHaveText(id!);
+  await expect(view.locator('.gt-TraceView')).toBeVisible();
+  await expect(view.locator('.gt-TraceView .gt-counter')).toHaveText(
+    /^Step 1 of \d+$/
+  );
+  await expect(
+    view.locator('.gt-block-title', { hasText: 'Returned output' })
+  ).toBeVisible();
+  if (CAN_TRANSLATE) {
+    await expect(view.locator('.gt-SampleView-narration')).toContainText(
+      'Final answer'
+    );
+  }
+
+  // the folder is a LLaMA-Factory dataset
+  const stats = await readJson(page, `${tmpPath}/run/stats.json`);
+  expect(
+    stats.stages.filter.in + stats.stages.filter.malformed_input.count
+  ).toBe(N_PROBLEMS);
+  if (CAN_TRANSLATE) {
+    const train = await readJsonl(page, `${tmpPath}/run/train.jsonl`);
+    expect(train.length).toBeGreaterThan(0);
+    for (const sample of train) {
+      expect(sample.messages.map((m: any) => m.role)).toEqual([
+        'user',
+        'assistant'
+      ]);
+      expect(typeof sample.messages[1].content).toBe('string');
+    }
+    const info = await readJson(page, `${tmpPath}/run/dataset_info.json`);
+    const entry: any = Object.values(info)[0];
+    expect(entry.file_name).toBe('train.jsonl');
+    expect(train.length).toBe(stats.stages.build.out);
+  }
+
+  for (const [shot, name] of [
+    [running, 'panel-running.png'],
+    [finished, 'panel-finished.png']
+  ]) {
+    fs.mkdirSync(DOCS, { recursive: true });
+    fs.copyFileSync(shot, path.join(DOCS, name));
+  }
+});
+
+test('a job cancelled mid-trace, seen again after reloads and resumed, ends with the counts of an uninterrupted run', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  testInfo.setTimeout(JOB_TIMEOUT * 2);
+  // the uninterrupted run, from the command line, while the panel runs its own
+  const reference = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'groundtrace-reference-')
+  );
+  const input = path.join(reference, 'toy30.jsonl');
+  fs.writeFileSync(
+    input,
+    fs
+      .readFileSync(TOY_DATA, 'utf8')
+      .split('\n')
+      .slice(0, N_PROBLEMS)
+      .join('\n') + '\n'
+  );
+  const args = [
+    '-m',
+    'groundtrace.cli',
+    'run',
+    '--input',
+    input,
+    '--output',
+    path.join(reference, 'run'),
+    '--stages',
+    STAGES.join(','),
+    '--workers',
+    '2',
+    '--quiet'
+  ];
+  if (CAN_TRANSLATE) {
+    args.push('--translator-url', TRANSLATOR_URL, '--model', TRANSLATOR_MODEL);
+  }
+
+  await openPanel(page);
+  await fillForm(page, tmpPath, 'resumed', 1);
+  await panel(page).locator('.gt-start').click();
+  const trace = stageRow(page, 'trace');
+  await expect(trace).toHaveAttribute('data-status', 'running', {
+    timeout: 60_000
+  });
+
+  // a reload while the job runs: the panel finds it and shows its live progress
+  await page.reload();
+  await openPanel(page);
+  await expect(panel(page).locator('.gt-state-badge')).toHaveText('Running', {
+    timeout: 30_000
+  });
+  await expect(panel(page).locator('.gt-output')).toHaveValue(
+    `${tmpPath}/resumed`
+  );
+  await expect(trace).toHaveAttribute('data-status', 'running');
+  const before = doneOf(await trace.locator('.gt-stage-numbers').textContent());
+  await expect
+    .poll(
+      async () =>
+        doneOf(await trace.locator('.gt-stage-numbers').textContent()),
+      {
+        timeout: 30_000
+      }
+    )
+    .toBeGreaterThan(before);
+
+  // cancel mid-trace
+  await panel(page).locator('.gt-cancel').click();
+  await expect(panel(page).locator('.gt-state-badge')).toHaveText('Cancelled', {
+    timeout: 30_000
+  });
+  const [done, total] = /^(\d+) \/ (\d+)/
+    .exec((await trace.locator('.gt-stage-numbers').textContent())!)!
+    .slice(1)
+    .map(Number);
+  expect(done).toBeLessThan(total);
+  const traced = await readJsonl(page, `${tmpPath}/resumed/traces.jsonl`);
+  expect(traced.length).toBeGreaterThan(0);
+  expect(traced.length).toBeLessThan(total);
+
+  execFileSync(PYTHON, args, {
+    cwd: REPO,
+    env: { ...process.env, PYTHONPATH: path.join(REPO, 'python') },
+    stdio: 'pipe'
+  });
+
+  // reload, then resume from the folder
+  await page.reload();
+  await openPanel(page);
+  await expect(panel(page).locator('.gt-state-badge')).toHaveText(
+    /Cancelled|Interrupted/,
+    {
+      timeout: 30_000
+    }
+  );
+  await expect(panel(page).locator('.gt-start')).toHaveText('Resume');
+  await panel(page).locator('.gt-start').click();
+  await expect(panel(page).locator('.gt-state-badge')).toHaveText('Finished', {
+    timeout: JOB_TIMEOUT
+  });
+  await expectEveryStageComplete(page);
+
+  const resumed = outcome(
+    await readJson(page, `${tmpPath}/resumed/stats.json`),
+    await readJsonl(page, `${tmpPath}/resumed/selected.jsonl`)
+  );
+  const uninterrupted = outcome(
+    JSON.parse(
+      fs.readFileSync(path.join(reference, 'run', 'stats.json'), 'utf8')
+    ),
+    fs
+      .readFileSync(path.join(reference, 'run', 'selected.jsonl'), 'utf8')
+      .split('\n')
+      .filter(line => line.trim())
+      .map(line => JSON.parse(line))
+  );
+  const ids = (await readJsonl(page, `${tmpPath}/resumed/traces.jsonl`)).map(
+    r => r.id
+  );
+  expect(new Set(ids).size).toBe(ids.length);
+  fs.writeFileSync(
+    testInfo.outputPath('counts.json'),
+    JSON.stringify({ resumed, uninterrupted }, null, 1)
+  );
+  console.log(
+    `counts resumed vs uninterrupted:\n${JSON.stringify({ resumed, uninterrupted })}`
+  );
+  expect(resumed).toEqual(uninterrupted);
+  fs.rmSync(reference, { recursive: true, force: true });
+});
