@@ -106,17 +106,23 @@ class BatchClient:
         self.endpoints = [Endpoint(u) for u in config.urls]
         self._rng = rng or random.Random()
         self._http = None
+        self._tls = None
         key = config.resolve_key()
         self._headers = {'Authorization': 'Bearer ' + key} if key else {}
         self.tokenizer = None  # 'server /tokenize' once a count succeeded
         self.max_model_len = None  # as /v1/models reports it
 
-    async def __aenter__(self):
+    def _new_http(self, connections):
         c = self.config
-        self._http = httpx.AsyncClient(
+        return httpx.AsyncClient(
             timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout, write=60.0, pool=None),
-            limits=httpx.Limits(max_connections=c.concurrency + 16, max_keepalive_connections=c.concurrency + 16),
-            headers=self._headers)
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            headers=self._headers, verify=self._tls)
+
+    async def __aenter__(self):
+        import ssl
+        self._tls = ssl.create_default_context()  # one for all clients: making one costs milliseconds
+        self._http = self._new_http(16)  # checks, token counts, single completions
         return self
 
     async def __aexit__(self, *exc):
@@ -200,7 +206,7 @@ class BatchClient:
         cap = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempt - 1))
         return cap / 2 + self._rng.uniform(0, cap / 2)
 
-    async def complete(self, messages):
+    async def complete(self, messages, http=None):
         """One chat completion with retries; never raises for the server's behaviour."""
         start = time.monotonic()
         reason = None
@@ -208,7 +214,7 @@ class BatchClient:
             endpoint = await self._pick()
             endpoint.in_flight += 1
             try:
-                narration, usage = await self._attempt(endpoint, messages)
+                narration, usage = await self._attempt(http or self._http, endpoint, messages)
             except _Final as final:
                 return Completion(final.status, error=final.reason, attempts=attempt, endpoint=endpoint.url,
                                   elapsed_s=time.monotonic() - start)
@@ -242,30 +248,30 @@ class BatchClient:
             return _Final('skipped', 'over_context: ' + message)
         return _Final('failed', '{}: {}'.format(status, message))
 
-    async def _attempt(self, endpoint, messages):
+    async def _attempt(self, http, endpoint, messages):
         body = self.config.request_body(messages)
         url = endpoint.url + '/chat/completions'
         try:
             if not body.get('stream'):
-                response = await self._http.post(url, json=body)
+                response = await http.post(url, json=body)
                 if response.status_code != 200:
                     raise self._refusal(response.status_code, response.content, response.headers.get('retry-after'))
                 data = response.json()
                 choice = data['choices'][0]
                 return split_message(choice.get('message') or {}, choice.get('finish_reason')), data.get('usage')
-            async with self._http.stream('POST', url, json=body) as response:
+            async with http.stream('POST', url, json=body) as response:
                 if response.status_code != 200:
                     raise self._refusal(response.status_code, await response.aread(),
                                         response.headers.get('retry-after'))
                 stream = StreamAccumulator()
                 done = False
                 async for line in response.aiter_lines():
-                    if not line.startswith('data:'):
-                        continue
+                    if done or not line.startswith('data:'):
+                        continue  # read to the end, so the connection can be reused
                     data = line[5:].strip()
                     if data == '[DONE]':
                         done = True
-                        break
+                        continue
                     chunk = json.loads(data)
                     if 'error' in chunk or chunk.get('object') == 'error':
                         # vLLM reports a failure after the 200 inside the stream.
@@ -286,27 +292,24 @@ class BatchClient:
             raise _Retry('malformed response ({}: {})'.format(type(exc).__name__, exc))
 
     async def run(self, keys, on_result, work=None):
-        """Run ``work(key)`` (default: ``complete(key)``, the key being the messages) for every
-        key, at most ``concurrency`` at a time, calling ``on_result(key, result)`` as each
-        finishes (in finishing order). Keys are drawn lazily, so memory stays flat."""
+        """Run ``work(key, http)`` (default: ``complete(key, http)``, the key being the
+        messages) for every key with ``concurrency`` workers, calling ``on_result(key,
+        result)`` as each finishes (in finishing order). Keys are drawn lazily, so memory
+        stays flat with their number.
+
+        Each worker has its own small connection pool: one shared pool of hundreds of
+        connections costs httpcore time quadratic in their number."""
         work = work or self.complete
-        slots = asyncio.Semaphore(self.config.concurrency)
-        tasks = set()
+        keys = iter(keys)
 
-        async def one(key):
-            try:
-                on_result(key, await work(key))
-            finally:
-                slots.release()
+        async def worker():
+            async with self._new_http(len(self.endpoints)) as http:
+                for key in keys:  # shared: each key goes to one worker
+                    on_result(key, await work(key, http))
 
+        workers = [asyncio.ensure_future(worker()) for _ in range(self.config.concurrency)]
         try:
-            for key in keys:
-                await slots.acquire()
-                task = asyncio.ensure_future(one(key))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            while tasks:
-                await asyncio.gather(*list(tasks))
+            await asyncio.gather(*workers)
         finally:
-            for task in list(tasks):
+            for task in workers:
                 task.cancel()

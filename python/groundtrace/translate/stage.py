@@ -144,7 +144,7 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
                         continue
                     yield item, len(prompt), prompt_messages(prompt)
 
-            async def work(key):
+            async def work(key, http):
                 item, chars, messages = key
                 tokens = None
                 if budget['unit'] == 'tokens':
@@ -152,7 +152,7 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
                     if tokens is not None and tokens > budget['limit']:
                         return Completion('skipped', error='prompt_too_long: {} tokens > {}'.format(
                             tokens, budget['limit'])), tokens
-                return await client.complete(messages), tokens
+                return await client.complete(messages, http), tokens
 
             def on_result(key, outcome):
                 item, chars, _ = key
