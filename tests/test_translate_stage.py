@@ -47,9 +47,10 @@ def quiet(_snapshot):
     pass
 
 
-def test_faults_translate_each_selected_item_exactly_once(folder, toy_selected):
+@pytest.mark.parametrize('stream', [True, False])
+def test_faults_translate_each_selected_item_exactly_once(folder, toy_selected, stream):
     with FakeVLLM(seed=3, modes=MIXED, **FAULTS) as server:
-        stats = translate_folder(str(folder), config_for(server), progress=quiet)
+        stats = translate_folder(str(folder), config_for(server, stream=stream), progress=quiet)
         counts = dict(server.counts)
     assert counts['fault_429'] and counts['fault_500'] and counts['fault_drop'], counts
     ids = [r['id'] for r in lines(folder / 'translated.jsonl')]

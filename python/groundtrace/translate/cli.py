@@ -28,7 +28,7 @@ def add_translate_arguments(parser):
     group.add_argument('--api-key-file', help='file holding the API key')
     group.add_argument('--concurrency', type=int, help='requests in flight (default 128)')
     group.add_argument('--request-timeout', type=float, dest='read_timeout',
-                       help='longest silence from the server, in seconds (default 600)')
+                       help='longest wait for an answer (or, streaming, between chunks), in seconds (default 3600)')
     group.add_argument('--max-attempts', type=int, help='tries per item before it counts as failed (default 8)')
     group.add_argument('--translate-template', dest='translate_template', metavar='FILE',
                        help='your own translation prompt ({{question}} {{input}} {{code}} {{trace}})')
@@ -40,7 +40,8 @@ def add_translate_arguments(parser):
                        ('max-tokens', int)):
         group.add_argument('--' + name, type=kind, help='sampling (default: the paper\'s)')
     group.add_argument('--no-thinking', action='store_true', help='chat_template_kwargs enable_thinking false')
-    group.add_argument('--no-stream', action='store_true', help='ask for whole completions, not streams')
+    group.add_argument('--stream', action='store_true', default=None,
+                       help='stream completions (default: whole ones, cheaper to parse at high concurrency)')
     group.add_argument('--verdict-policy', default=DEFAULT_POLICY,
                        help='which verdicts build trains on: {} or drop:V,… / keep:V,… with V from {} '
                             '(default: {}: drop wrong answers)'.format(', '.join(POLICIES), ', '.join(VERDICTS),
@@ -55,7 +56,7 @@ def config_from_args(args):
         model=args.model, api_key_env=args.api_key_env, api_key_file=args.api_key_file,
         concurrency=args.concurrency, read_timeout=args.read_timeout, max_attempts=args.max_attempts,
         template=args.translate_template, prompt_budget=args.prompt_budget, budget_unit=args.budget_unit,
-        enable_thinking=False if args.no_thinking else None, stream=False if args.no_stream else None,
+        enable_thinking=False if args.no_thinking else None, stream=getattr(args, 'stream', None),
         **sampling)
 
 

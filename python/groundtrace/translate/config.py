@@ -27,12 +27,12 @@ class TranslatorConfig:
     api_key_file: str = None
     concurrency: int = 128
     connect_timeout: float = 10.0
-    read_timeout: float = 600.0  # longest silence while a completion is generated
+    read_timeout: float = 3600.0  # longest silence: a whole completion when not streamed
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     dead_cooldown: float = 10.0  # first pause before an unreachable replica is tried again
-    stream: bool = True
+    stream: bool = False  # whole completions: vLLM streams a chunk per token, costly to parse at scale
     sampling: dict = field(default_factory=lambda: dict(PAPER_SAMPLING))
     enable_thinking: bool = True
     extra_body: dict = field(default_factory=dict)  # merged into every request body
