@@ -1,5 +1,6 @@
 import {
   installCommand,
+  loadHelper,
   tracedCode,
   unquotePythonString
 } from '../kernelHelper';
@@ -39,5 +40,64 @@ describe('install command', () => {
     expect(unquotePythonString("'C:\\\\Python\\\\python.exe'")).toBe(
       'C:\\Python\\python.exe'
     );
+  });
+});
+
+describe('loading the kernel helper', () => {
+  /** A kernel whose execute replies are given in order. */
+  function fakeKernel(...replies: object[]): any {
+    const requests: any[] = [];
+    return {
+      requests,
+      requestExecute: (content: any) => {
+        requests.push(content);
+        return { done: Promise.resolve({ content: replies.shift() }) };
+      }
+    };
+  }
+
+  it('loads silently, without history', async () => {
+    const kernel = fakeKernel({ status: 'ok', user_expressions: {} });
+    expect(await loadHelper(kernel)).toEqual({ ok: true });
+    expect(kernel.requests[0]).toMatchObject({
+      code: '%load_ext groundtrace',
+      silent: true,
+      store_history: false
+    });
+  });
+
+  it("names the install command for the kernel's Python when groundtrace is missing", async () => {
+    const kernel = fakeKernel(
+      {
+        status: 'error',
+        ename: 'ModuleNotFoundError',
+        evalue: "No module named 'groundtrace'",
+        traceback: []
+      },
+      {
+        status: 'ok',
+        user_expressions: {
+          executable: {
+            status: 'ok',
+            data: { 'text/plain': "'/srv/env/bin/python'" }
+          }
+        }
+      }
+    );
+    expect(await loadHelper(kernel)).toEqual({
+      ok: false,
+      missing: true,
+      error: "ModuleNotFoundError: No module named 'groundtrace'",
+      installCommand: '/srv/env/bin/python -m pip install groundtrace'
+    });
+  });
+
+  it('reports other failures without calling them a missing install', async () => {
+    const kernel = fakeKernel(
+      { status: 'error', ename: 'SyntaxError', evalue: 'invalid syntax' },
+      { status: 'error', ename: 'SyntaxError', evalue: 'invalid syntax' }
+    );
+    const status = await loadHelper(kernel);
+    expect(status).toMatchObject({ ok: false, missing: false });
   });
 });
