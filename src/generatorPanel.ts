@@ -957,7 +957,7 @@ export class GeneratorPanel extends Widget {
     'jp-Button jp-mod-reject gt-cancel'
   );
   private _stateBadge = element('span', 'gt-state-badge');
-  private _problemBox = element('div', 'gt-problem');
+  private _problemBox = element('div', 'gt-problem gt-job-problem');
   private _progressList = element('ol', 'gt-stages');
   private _otherJobs = element('div', 'gt-note');
   private _browseButton = element('button', 'jp-Button gt-browse');

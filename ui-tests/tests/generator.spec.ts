@@ -138,6 +138,14 @@ async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
   );
 }
 
+/** Opens the "Stages and options" section (it folds away while a job runs). */
+async function openOptions(page: IJupyterLabPageFixture): Promise<void> {
+  const details = panel(page).locator('.gt-Generator-details');
+  if (!(await details.evaluate(node => (node as HTMLDetailsElement).open))) {
+    await details.locator('summary').click();
+  }
+}
+
 /** Fills the form for a job on the toy problems into `output`. */
 async function fillForm(
   page: IJupyterLabPageFixture,
@@ -154,6 +162,7 @@ async function fillForm(
   await expect(p.locator('.gt-preview-table tr')).toHaveCount(6);
   await p.locator('.gt-output').fill(`${tmpPath}/${output}`);
   await p.locator('.gt-output').press('Tab');
+  await openOptions(page);
   for (const stage of ['filter', 'trace', 'select', 'translate', 'build']) {
     await p
       .locator(`.gt-stage-check[data-stage="${stage}"]`)
@@ -467,4 +476,68 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
   );
   expect(resumed).toEqual(uninterrupted);
   fs.rmSync(reference, { recursive: true, force: true });
+});
+
+test('says in words what is wrong and what to do: missing file, malformed lines, unreachable translator', async ({
+  page,
+  tmpPath
+}) => {
+  await openPanel(page);
+  const p = panel(page);
+
+  await p.locator('.gt-input').fill(`${tmpPath}/no-such-file.jsonl`);
+  await p.locator('.gt-input').press('Tab');
+  await expect(p.locator('.gt-preview')).toHaveAttribute(
+    'data-state',
+    'error',
+    {
+      timeout: 30_000
+    }
+  );
+  await expect(p.locator('.gt-preview')).toContainText('file not found');
+
+  const lines = fs.readFileSync(TOY_DATA, 'utf8').split('\n').slice(0, 3);
+  lines.splice(1, 0, '{"problem_description": "cut off');
+  await page.contents.uploadContent(
+    `${lines.join('\n')}\n`,
+    'text',
+    `${tmpPath}/broken.jsonl`
+  );
+  await p.locator('.gt-input').fill(`${tmpPath}/broken.jsonl`);
+  await p.locator('.gt-input').press('Tab');
+  await expect(p.locator('.gt-preview')).toHaveAttribute('data-state', 'warn');
+  await expect(p.locator('.gt-preview .gt-malformed')).toContainText(
+    'line 2: bad json'
+  );
+
+  // a translator nobody serves: refused at Start, with the URL tried
+  await p.locator('.gt-output').fill(`${tmpPath}/broken-run`);
+  await p.locator('.gt-output').press('Tab');
+  await openOptions(page);
+  await p.locator('.gt-stage-check[data-stage="translate"]').setChecked(true);
+  await p.locator('.gt-translator-url').fill('http://127.0.0.1:9/v1');
+  await p.locator('.gt-translator-url').press('Tab');
+  await p.locator('.gt-start').click();
+  await expect(p.locator('.gt-job-problem')).toContainText(
+    'Translator unreachable: tried http://127.0.0.1:9/v1/models'
+  );
+  await expect(p.locator('.gt-job-problem .gt-hint')).toContainText(
+    'start the translator server'
+  );
+  await expect(p.locator('.gt-state-badge')).toHaveText('Not started');
+
+  // without translation the job runs, and the malformed line is listed with its number
+  await openOptions(page);
+  await p.locator('.gt-stage-check[data-stage="translate"]').setChecked(false);
+  await p.locator('.gt-stage-check[data-stage="build"]').setChecked(false);
+  await p.locator('.gt-start').click();
+  await expect(p.locator('.gt-state-badge')).toHaveText('Finished', {
+    timeout: JOB_TIMEOUT
+  });
+  await expect(p.locator('.gt-job-problem')).toContainText(
+    '1 malformed input line was skipped'
+  );
+  await expect(p.locator('.gt-job-problem .gt-malformed')).toContainText(
+    'line 2: bad json'
+  );
 });
