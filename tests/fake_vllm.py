@@ -346,11 +346,14 @@ def main():
     parser.add_argument('--error-shape', default='flat', choices=('flat', 'nested'))
     parser.add_argument('--max-model-len', type=int, default=32768)
     parser.add_argument('--api-key')
+    parser.add_argument('--mode', action='append', default=[], metavar='NAME=RATE',
+                        help='narrations of this kind at this rate, e.g. wrong_answer=0.1; kinds: ' + ', '.join(MODES[1:]))
     args = parser.parse_args()
+    modes = {name: float(rate) for name, rate in (m.split('=') for m in args.mode)}
     server = FakeVLLM(model=args.model, seed=args.seed, latency=args.latency, rate_429=args.rate_429,
                       rate_500=args.rate_500, rate_drop=args.rate_drop, reasoning=args.reasoning,
                       error_shape=args.error_shape, max_model_len=args.max_model_len, api_key=args.api_key,
-                      port=args.port)
+                      modes=modes, port=args.port)
 
     async def serve():
         await server.start_async()

@@ -1,6 +1,7 @@
 """Translator settings: defaults (the paper's sampling), a TOML/JSON file, environment, options.
 
-Later sources win: defaults < config file < environment < command-line options. The API
+Later sources win: defaults < environment < config file (named explicitly) < command-line
+options. The API
 key is read from an environment variable or a file and lives only in memory: it is not
 part of ``public()`` (what stats and logs show) and not in ``repr``.
 """
