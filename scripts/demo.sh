@@ -17,4 +17,4 @@ if [ "$(id -u)" -eq 0 ]; then
   args+=(--ServerApp.allow_root=True)
 fi
 echo "Starting JupyterLab with the groundtrace demo (Ctrl-C to stop)…"
-exec jupyter lab demo/demo.ipynb "${args[@]}" "$@"
+exec jupyter lab --ServerApp.root_dir="$PWD" demo/demo.ipynb "${args[@]}" "$@"

@@ -52,12 +52,23 @@ install_npm() {
 install_npm "$ROOT"
 
 log "Building the JupyterLab extension"
-npm run --silent build:prod >/dev/null
+quietly() {
+  local output
+  output=$(mktemp)
+  if ! "$@" >"$output" 2>&1; then
+    cat "$output" >&2
+    rm -f "$output"
+    echo "failed: $*" >&2
+    exit 1
+  fi
+  rm -f "$output"
+}
+quietly npm run build:prod
 
 log "Installing groundtrace (editable) with its Python dependencies"
 pip install -q --no-build-isolation -e ".[test]"
 # The editable install links the Python package; link the built labextension too.
-jupyter labextension develop --overwrite . >/dev/null
+quietly jupyter labextension develop --overwrite .
 
 if [ "${GROUNDTRACE_UI_TESTS:-}" = 1 ]; then
   install_npm "$ROOT/ui-tests"
