@@ -22,6 +22,26 @@ export interface IStackFrame {
   line: number;
 }
 
+/** One call in the call tree: a frame from its call event to its last event. */
+export interface ICallNode {
+  frame: number;
+  /** The call event's index in `doc.events`. */
+  event: number;
+  /** The steps of the call's first and last printed events. */
+  firstStep: number;
+  lastStep: number;
+  depth: number;
+  children: ICallNode[];
+}
+
+/** A call-tree row as a flat list shows it (children of collapsed calls left out). */
+export interface ICallRow {
+  node: ICallNode;
+  /** Nesting level in the tree (0 for the outermost calls). */
+  level: number;
+  collapsed: boolean;
+}
+
 /**
  * The state of one trace viewer: a trace document and a current step.
  *
@@ -37,6 +57,9 @@ export class TraceModel {
       .filter(index => index >= 0);
     this.steps =
       printed.length > 0 ? printed : doc.events.map((_, index) => index);
+    this._stepTextStarts = this.steps.map(
+      index => doc.events[index].text_start
+    );
     doc.events.forEach((event, index) => {
       const indices = this._frameEvents.get(event.frame) ?? [];
       indices.push(index);
@@ -156,24 +179,12 @@ export class TraceModel {
    * before it, so lines between events map to the event before them.
    */
   stepForTextLine(line: number): number {
-    let found = 0;
-    this.steps.forEach((eventIndex, step) => {
-      if (this.doc.events[eventIndex].text_start <= line) {
-        found = step;
-      }
-    });
-    return found;
+    return Math.max(0, lastAtOrBefore(this._stepTextStarts, line));
   }
 
   /** The step that shows a given event (the nearest earlier printed step). */
   stepForEvent(eventIndex: number): number {
-    let found = 0;
-    this.steps.forEach((index, step) => {
-      if (index <= eventIndex) {
-        found = step;
-      }
-    });
-    return found;
+    return Math.max(0, lastAtOrBefore(this.steps, eventIndex));
   }
 
   /**
@@ -228,6 +239,130 @@ export class TraceModel {
     return stack;
   }
 
+  /**
+   * Goes back to the previous step of the current frame or of a frame that
+   * encloses it: Shift+← undoes a step over.
+   */
+  stepBackOver(): boolean {
+    const current = this.event;
+    if (!current) {
+      return false;
+    }
+    const target = this._findStep(this._step - 1, -1, event => {
+      return event.frame === current.frame || event.depth < current.depth;
+    });
+    return this.goTo(target ?? 0);
+  }
+
+  /** Next call, return or exception (the `n` key). */
+  nextCall(): boolean {
+    return this.nextOfKind('call', 'return', 'exception');
+  }
+
+  /** Previous call, return or exception (the `p` key). */
+  previousCall(): boolean {
+    return this.previousOfKind('call', 'return', 'exception');
+  }
+
+  /**
+   * How often each line of a source ran (its `line` events, silent ones
+   * included): index = line number - 1. Lines never run have 0.
+   */
+  hitCounts(source: string): number[] {
+    let counts = this._hitCounts.get(source);
+    if (!counts) {
+      const text = this.doc.sources[source] ?? '';
+      counts = new Array(text.replace(/\n$/, '').split('\n').length).fill(0);
+      for (const event of this.doc.events) {
+        if (event.kind === 'line' && event.source === source && event.line > 0) {
+          counts[event.line - 1] = (counts[event.line - 1] ?? 0) + 1;
+        }
+      }
+      this._hitCounts.set(source, counts);
+    }
+    return counts;
+  }
+
+  /** The outermost calls of the trace, each with its nested calls. */
+  get callTree(): ICallNode[] {
+    if (!this._callTree) {
+      this._callTree = this._buildCallTree();
+    }
+    return this._callTree;
+  }
+
+  /** The call tree as rows, skipping the children of calls in `collapsed` (frame ids). */
+  callRows(collapsed: ReadonlySet<number>): ICallRow[] {
+    const rows: ICallRow[] = [];
+    const visit = (nodes: ICallNode[], level: number) => {
+      for (const node of nodes) {
+        const isCollapsed = collapsed.has(node.frame);
+        rows.push({ node, level, collapsed: isCollapsed });
+        if (!isCollapsed) {
+          visit(node.children, level + 1);
+        }
+      }
+    };
+    visit(this.callTree, 0);
+    return rows;
+  }
+
+  /** The innermost call whose steps include `step`, or null. */
+  callAt(step = this._step): ICallNode | null {
+    let nodes = this.callTree;
+    let found: ICallNode | null = null;
+    for (;;) {
+      const inside: ICallNode | undefined = nodes.find(
+        node => node.firstStep <= step && step <= node.lastStep
+      );
+      if (!inside) {
+        return found;
+      }
+      found = inside;
+      nodes = inside.children;
+    }
+  }
+
+  /** The frame's call event, for naming a call in the tree. */
+  callEvent(node: ICallNode): TraceEvent {
+    return this.doc.events[node.event];
+  }
+
+  private _buildCallTree(): ICallNode[] {
+    const roots: ICallNode[] = [];
+    const byFrame = new Map<number, ICallNode>();
+    this.doc.events.forEach((event, index) => {
+      if (event.kind !== 'call' || byFrame.has(event.frame)) {
+        return;
+      }
+      const indices = this._frameEvents.get(event.frame) ?? [index];
+      const node: ICallNode = {
+        frame: event.frame,
+        event: index,
+        firstStep: this._stepAtOrAfter(index),
+        lastStep: this.stepForEvent(indices[indices.length - 1]),
+        depth: event.depth,
+        children: []
+      };
+      byFrame.set(event.frame, node);
+      const parent =
+        event.parent_frame !== null && event.parent_frame !== undefined
+          ? byFrame.get(event.parent_frame)
+          : undefined;
+      (parent ? parent.children : roots).push(node);
+    });
+    return roots;
+  }
+
+  /** The first printed step at or after an event (a call's own event may be silent). */
+  private _stepAtOrAfter(eventIndex: number): number {
+    const before = lastAtOrBefore(this.steps, eventIndex);
+    if (before >= 0 && this.steps[before] === eventIndex) {
+      return before;
+    }
+    return Math.min(before + 1, this.steps.length - 1);
+  }
+
   /** Names whose changes belong to this step: the current event and the silent events before it. */
   private _changesSincePreviousStep(step: number): string[] {
     const eventIndex = this.steps[step];
@@ -247,14 +382,9 @@ export class TraceModel {
     frame: number,
     atOrBefore: number
   ): TraceEvent | null {
-    let latest: TraceEvent | null = null;
-    for (const index of this._frameEvents.get(frame) ?? []) {
-      if (index > atOrBefore) {
-        break;
-      }
-      latest = this.doc.events[index];
-    }
-    return latest;
+    const indices = this._frameEvents.get(frame) ?? [];
+    const at = lastAtOrBefore(indices, atOrBefore);
+    return at >= 0 ? this.doc.events[indices[at]] : null;
   }
 
   private _findStep(
@@ -275,7 +405,27 @@ export class TraceModel {
   }
 
   private _step = 0;
+  private _stepTextStarts: number[];
+  private _hitCounts = new Map<string, number[]>();
+  private _callTree: ICallNode[] | null = null;
   private _frameEvents = new Map<number, number[]>();
   private _parents = new Map<number, number | null>();
   private _stateChanged = new Signal<this, void>(this);
+}
+
+/** The index of the last element of an ascending array that is <= value, or -1. */
+export function lastAtOrBefore(sorted: ArrayLike<number>, value: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] <= value) {
+      found = mid;
+      low = mid + 1;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return found;
 }

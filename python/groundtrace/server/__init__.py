@@ -14,7 +14,9 @@ def _jupyter_server_extension_points():
 
 def _load_jupyter_server_extension(serverapp):
     from .handlers import setup_handlers
+    from .viewer import setup_viewer_handlers
     setup_handlers(serverapp)
+    setup_viewer_handlers(serverapp.web_app)
 
 
 load_jupyter_server_extension = _load_jupyter_server_extension  # older jupyter_server / notebook
