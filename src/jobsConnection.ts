@@ -195,7 +195,10 @@ export class JobsConnection implements IJobsTransport, IDisposable {
   }
 
   private _onKernelStatus(_: ISessionContext, status: Kernel.Status): void {
+    // 'starting' comes from a new kernel process, also one restarted elsewhere (another
+    // tab, the REST API) that this page was never told about: its comms are gone.
     if (
+      status === 'starting' ||
       status === 'restarting' ||
       status === 'autorestarting' ||
       status === 'dead'

@@ -155,6 +155,14 @@ def _on_open(comm, _open_msg):
     comm.send({'type': 'jobs', 'jobs': _manager.list()})
 
 
+def _warm_up():
+    """Import jsonschema and build the validators now: the import takes seconds on a busy machine."""
+    for definition in set(REQUEST_DEFS.values()):
+        _validator(definition)
+
+
 def register_comm_target():
     import comm
     comm.get_comm_manager().register_target(COMM_TARGET, _on_open)
+    # in the background, so that %load_ext (and Trace Cell) does not wait for it
+    threading.Thread(target=_warm_up, daemon=True, name='groundtrace-jobs-warm-up').start()

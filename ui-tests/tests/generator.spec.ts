@@ -157,7 +157,8 @@ async function fillForm(
   await p.locator('.gt-input').fill(`${tmpPath}/toy30.jsonl`);
   await p.locator('.gt-input').press('Tab');
   await expect(p.locator('.gt-preview')).toContainText(
-    'Looks right: the first 5 records'
+    'Looks right: the first 5 records',
+    { timeout: 30_000 }
   );
   await expect(p.locator('.gt-preview-table tr')).toHaveCount(6);
   await p.locator('.gt-output').fill(`${tmpPath}/${output}`);
@@ -339,7 +340,29 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
     expect(train.length).toBe(stats.stages.build.out);
   }
 
+  // the dark theme: every colour comes from JupyterLab's theme variables
+  const dark = testInfo.outputPath('panel-finished-dark.png');
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('apputils:change-theme', {
+      theme: 'JupyterLab Dark'
+    })
+  );
+  await expect(page.locator('body')).toHaveAttribute(
+    'data-jp-theme-light',
+    'false',
+    {
+      timeout: 30_000
+    }
+  );
+  await panel(page).screenshot({ path: dark });
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('apputils:change-theme', {
+      theme: 'JupyterLab Light'
+    })
+  );
+
   for (const [shot, name] of [
+    [dark, 'panel-finished-dark.png'],
     [running, 'panel-running.png'],
     [finished, 'panel-finished.png']
   ]) {
@@ -444,6 +467,25 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
   );
   await expect(panel(page).locator('.gt-start')).toHaveText('Resume');
   await panel(page).locator('.gt-start').click();
+  await expect(panel(page).locator('.gt-state-badge')).toHaveText('Running');
+  // a restart of the panel's kernel while the resumed job runs: the new kernel finds
+  // the job from its folder and the panel follows it to the end
+  const sessions = await (await page.request.get('/api/sessions')).json();
+  const session = sessions.find(
+    (s: any) => s.path === '.groundtrace-dataset-generator'
+  );
+  expect(session, 'the panel runs its own kernel session').toBeTruthy();
+  const restart = await page.request.post(
+    `/api/kernels/${session.kernel.id}/restart`
+  );
+  expect(restart.ok()).toBe(true);
+  await expect(panel(page).locator('.gt-kernel-badge')).toHaveText(
+    'kernel ready',
+    {
+      timeout: 60_000
+    }
+  );
+
   await expect(panel(page).locator('.gt-state-badge')).toHaveText('Finished', {
     timeout: JOB_TIMEOUT
   });
@@ -482,6 +524,13 @@ test('says in words what is wrong and what to do: missing file, malformed lines,
   page,
   tmpPath
 }) => {
+  // on the launcher, and in the command palette
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('launcher:create')
+  );
+  await expect(
+    page.locator('.jp-LauncherCard', { hasText: 'Dataset Generator' })
+  ).toBeVisible();
   await openPanel(page);
   const p = panel(page);
 
