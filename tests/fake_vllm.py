@@ -204,9 +204,10 @@ class FakeVLLM:
                 "({} in the messages, {} in the completion). Please reduce the length of the messages "
                 "or completion.").format(self.max_model_len, prompt_tokens + max_tokens, prompt_tokens,
                                          max_tokens), 'BadRequestError'))
+        fault = self._rng(digest, attempt).random()
+        thinking, final, finish = self.narrate(prompt, digest)  # before the wait: L is the whole added time
         if self.latency:
             await asyncio.sleep(self.latency)
-        fault = self._rng(digest, attempt).random()
         if fault < self.rate_429:
             self.counts['fault_429'] += 1
             return await self._send(writer, 429, self._error(429, 'Too many requests', 'RateLimitError'),
@@ -217,7 +218,6 @@ class FakeVLLM:
             return await self._send(writer, 500, self._error(500, 'Internal server error', 'InternalServerError'))
         fault -= self.rate_500
         drop = fault < self.rate_drop
-        thinking, final, finish = self.narrate(prompt, digest)
         usage = {'prompt_tokens': prompt_tokens, 'completion_tokens': self._tokens(thinking + final),
                  'total_tokens': prompt_tokens + self._tokens(thinking + final)}
         if request.get('stream'):

@@ -132,3 +132,27 @@ def test_replica_that_dies_midway_is_avoided_and_work_finishes():
             return results
         results = asyncio.run(run())
     assert len(results) == 40 and all(r.status == 'ok' for r in results)
+
+
+def test_server_restart_is_waited_out_without_a_long_pause():
+    server = FakeVLLM(latency=0.05).start()
+    restarted = FakeVLLM(latency=0.05, port=server.port)
+
+    async def run():
+        results = []
+        async with BatchClient(config(server.url, concurrency=8, dead_cooldown=0.1)) as client:
+            await client.check()
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.15, server.stop)
+            loop.call_later(0.6, restarted.start)
+            started = time.monotonic()
+            await client.run(([dict(MESSAGES[0], content='{}'.format(i))] for i in range(40)),
+                             lambda key, completion: results.append(completion))
+            return results, time.monotonic() - started, client.endpoints[0].failures
+    try:
+        results, elapsed, failures = asyncio.run(run())
+    finally:
+        restarted.stop()
+    assert all(r.status == 'ok' for r in results) and len(results) == 40
+    # The eight requests in flight at the outage count as one failure of the replica, not eight.
+    assert elapsed < 5 and failures <= 3

@@ -220,12 +220,14 @@ class BatchClient:
                                   elapsed_s=time.monotonic() - start)
             except _Retry as retry:
                 reason = retry.reason
-                if retry.dead:
+                if retry.dead and endpoint.dead_until <= time.monotonic():
+                    # The first request to find it down takes it out; the pause grows per outage,
+                    # not per request that was in flight.
                     endpoint.failures += 1
                     endpoint.dead_until = time.monotonic() + min(
                         300.0, self.config.dead_cooldown * 2 ** (endpoint.failures - 1))
-                    if any(e.dead_until <= time.monotonic() for e in self.endpoints):
-                        continue  # another replica is up: go there without waiting
+                if retry.dead and any(e.dead_until <= time.monotonic() for e in self.endpoints):
+                    continue  # another replica is up: go there without waiting
                 delay = retry.delay if retry.delay is not None else self._backoff(attempt)
                 if attempt < self.config.max_attempts:
                     await asyncio.sleep(delay * self._rng.uniform(1.0, 1.1))
