@@ -241,7 +241,8 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
   page,
   tmpPath
 }, testInfo) => {
-  // the panel is in the left sidebar and on the launcher
+  testInfo.setTimeout(JOB_TIMEOUT * 2);
+  // the panel is in the left sidebar
   await expect(
     page.locator('.jp-SideBar [data-id="groundtrace-generator"]')
   ).toBeVisible();
@@ -319,6 +320,11 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
     );
   }
 
+  const sampleShot = testInfo.outputPath('sample-view.png');
+  await page
+    .locator('.jp-MainAreaWidget:has(.gt-SampleView)')
+    .screenshot({ path: sampleShot });
+
   // the folder is a LLaMA-Factory dataset
   const stats = await readJson(page, `${tmpPath}/run/stats.json`);
   expect(
@@ -363,6 +369,7 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
 
   for (const [shot, name] of [
     [dark, 'panel-finished-dark.png'],
+    [sampleShot, 'sample-view.png'],
     [running, 'panel-running.png'],
     [finished, 'panel-finished.png']
   ]) {
