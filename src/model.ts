@@ -274,7 +274,11 @@ export class TraceModel {
       const text = this.doc.sources[source] ?? '';
       counts = new Array(text.replace(/\n$/, '').split('\n').length).fill(0);
       for (const event of this.doc.events) {
-        if (event.kind === 'line' && event.source === source && event.line > 0) {
+        if (
+          event.kind === 'line' &&
+          event.source === source &&
+          event.line > 0
+        ) {
           counts[event.line - 1] = (counts[event.line - 1] ?? 0) + 1;
         }
       }
@@ -414,7 +418,10 @@ export class TraceModel {
 }
 
 /** The index of the last element of an ascending array that is <= value, or -1. */
-export function lastAtOrBefore(sorted: ArrayLike<number>, value: number): number {
+export function lastAtOrBefore(
+  sorted: ArrayLike<number>,
+  value: number
+): number {
   let low = 0;
   let high = sorted.length - 1;
   let found = -1;

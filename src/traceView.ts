@@ -1,26 +1,57 @@
+import {
+  caretDownIcon,
+  caretLeftIcon,
+  caretRightIcon,
+  LabIcon,
+  launchIcon
+} from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { describeEvent, frameName } from './describe';
 import { element, scrollWithin } from './dom';
-import { TraceModel } from './model';
+import { ICallRow, TraceModel } from './model';
+import { VirtualList } from './virtualList';
 
-/** Which tab of the view is showing. */
-export type TraceTab = 'steps' | 'text';
+/** Which tab of the view is showing (in the tabbed layout). */
+export type TraceTab = 'steps' | 'calls' | 'text';
+
+/** Tabs (inline, narrow) or every pane at once (the main-area viewer). */
+export type TraceLayout = 'tabs' | 'side-by-side';
+
+export interface ITraceViewOptions {
+  layout?: TraceLayout;
+  /** Values longer than this many characters are folded (default 160). */
+  foldAt?: number;
+  /** Shows an "Open in viewer" button that calls this. */
+  onOpen?: () => void;
+}
+
+/** Rows of the virtualized panes are this tall (pixels; the CSS sets the same). */
+export const ROW_HEIGHT = 18;
 
 /**
  * The interactive view of one trace: a function of the model's (document, step).
- * It keeps no execution state of its own; buttons and keys only move the model.
+ * It keeps no execution state of its own; buttons, keys and clicks only move the model.
+ * The inline renderer and the main-area viewer both use it.
  */
 export class TraceView extends Widget {
-  constructor(readonly model: TraceModel) {
+  constructor(
+    readonly model: TraceModel,
+    options: ITraceViewOptions = {}
+  ) {
     super();
+    this._foldAt = options.foldAt ?? 160;
+    this._onOpen = options.onOpen ?? null;
     this.addClass('gt-TraceView');
     this.node.tabIndex = 0;
     this.node.setAttribute('role', 'group');
-    this.node.setAttribute('aria-label', 'Execution trace');
+    this.node.setAttribute(
+      'aria-label',
+      'Execution trace. Keys: arrows step, Shift+arrows step over, Home/End, n/p next or previous call'
+    );
     this._build();
-    this._renderSnoopText();
+    this.setLayout(options.layout ?? 'tabs');
     model.stateChanged.connect(this._render, this);
     this._render();
   }
@@ -29,7 +60,11 @@ export class TraceView extends Widget {
     return this._tab;
   }
 
-  /** Shows the step-by-step view or the plain snoop text. */
+  get layoutMode(): TraceLayout {
+    return this._paneLayout;
+  }
+
+  /** Shows the step-by-step view, the call tree or the plain snoop text. */
   showTab(tab: TraceTab): void {
     this._tab = tab;
     this.node.dataset.tab = tab;
@@ -39,6 +74,17 @@ export class TraceView extends Widget {
       button.setAttribute('aria-selected', String(selected));
     });
     this._render();
+  }
+
+  setLayout(layout: TraceLayout): void {
+    this._paneLayout = layout;
+    this.node.dataset.layout = layout;
+    this._render();
+  }
+
+  /** Whether a pane is on screen in the current layout and tab. */
+  isShowing(pane: TraceTab): boolean {
+    return this._paneLayout === 'side-by-side' || this._tab === pane;
   }
 
   handleEvent(event: Event): void {
@@ -52,6 +98,8 @@ export class TraceView extends Widget {
       return;
     }
     this.model.stateChanged.disconnect(this._render, this);
+    this._snoop.dispose();
+    this._calls.dispose();
     super.dispose();
   }
 
@@ -66,16 +114,29 @@ export class TraceView extends Widget {
     super.onBeforeDetach(msg);
   }
 
+  protected onResize(msg: Widget.ResizeMessage): void {
+    super.onResize(msg);
+    this._snoop.render();
+    this._calls.render();
+  }
+
   private _onKeydown(event: KeyboardEvent): void {
     if (event.altKey || event.ctrlKey || event.metaKey) {
       return;
     }
+    const target = event.target as HTMLElement | null;
+    if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) {
+      return; // the slider and text fields handle their own keys
+    }
     const model = this.model;
     const actions: Record<string, () => void> = {
       ArrowRight: () => (event.shiftKey ? model.stepOver() : model.next()),
-      ArrowLeft: () => model.previous(),
+      ArrowLeft: () =>
+        event.shiftKey ? model.stepBackOver() : model.previous(),
       Home: () => model.first(),
-      End: () => model.last()
+      End: () => model.last(),
+      n: () => model.nextCall(),
+      p: () => model.previousCall()
     };
     const action = actions[event.key];
     if (action) {
@@ -95,19 +156,36 @@ export class TraceView extends Widget {
       first: this._button('First', 'First step (Home)', () =>
         this.model.first()
       ),
-      previous: this._button('◀ Previous', 'Previous step (←)', () =>
-        this.model.previous()
+      previous: this._button(
+        'Previous',
+        'Previous step (←)',
+        () => this.model.previous(),
+        caretLeftIcon,
+        'before'
       ),
-      next: this._button('Next ▶', 'Next step (→)', () => this.model.next()),
+      next: this._button(
+        'Next',
+        'Next step (→)',
+        () => this.model.next(),
+        caretRightIcon,
+        'after'
+      ),
       over: this._button(
         'Step over',
-        'Skip the calls made here (Shift →)',
+        'Skip the calls made here (Shift+→; Shift+← goes back over them)',
         () => this.model.stepOver()
+      ),
+      call: this._button(
+        'Next call',
+        'Next call, return or exception (n; p goes back)',
+        () => this.model.nextCall()
       ),
       last: this._button('Last', 'Last step (End)', () => this.model.last())
     };
     this._buttons.previous.classList.add('gt-previous');
     this._buttons.next.classList.add('gt-next');
+    this._buttons.over.classList.add('gt-over');
+    this._buttons.call.classList.add('gt-nextCall');
     Object.values(this._buttons).forEach(button => buttons.appendChild(button));
     this._slider = element('input', 'gt-slider');
     this._slider.type = 'range';
@@ -118,15 +196,29 @@ export class TraceView extends Widget {
       this.model.goTo(Number(this._slider.value))
     );
     header.append(this._title, this._counter, buttons, this._slider);
+    if (this._onOpen) {
+      const open = this._button(
+        'Open in viewer',
+        'Open this trace full-size in the main area',
+        () => this._onOpen?.(),
+        launchIcon,
+        'before'
+      );
+      open.classList.add('gt-openViewer');
+      header.appendChild(open);
+    }
 
     const tabs = element('div', 'gt-tabs');
     tabs.setAttribute('role', 'tablist');
     for (const [name, label] of [
       ['steps', 'Steps'],
+      ['calls', 'Calls'],
       ['text', 'Snoop text']
     ] as [TraceTab, string][]) {
       const button = element('button', 'gt-tab', label);
+      button.type = 'button';
       button.setAttribute('role', 'tab');
+      button.dataset.tab = name;
       button.addEventListener('click', () => this.showTab(name));
       this._tabButtons.set(name, button);
       tabs.appendChild(button);
@@ -141,55 +233,84 @@ export class TraceView extends Widget {
 
     this._description = element('div', 'gt-description');
 
-    const steps = element('div', 'gt-steps');
+    const body = element('div', 'gt-body');
     const sourcePane = element('div', 'gt-pane gt-sourcePane');
     this._sourceTitle = element('div', 'gt-paneTitle');
     this._source = element('div', 'gt-source');
     sourcePane.append(this._sourceTitle, this._source);
+
     const variablesPane = element('div', 'gt-pane gt-variablesPane');
     this._variablesTitle = element('div', 'gt-paneTitle', 'Variables');
     this._variables = element('div', 'gt-variables');
     this._stack = element('div', 'gt-stack');
     variablesPane.append(this._variablesTitle, this._variables, this._stack);
-    steps.append(sourcePane, variablesPane);
 
-    this._snoop = element('div', 'gt-snoopText');
+    const callsPane = element('div', 'gt-pane gt-callsPane');
+    callsPane.append(element('div', 'gt-paneTitle', 'Calls'));
+    this._calls = new VirtualList({
+      className: 'gt-callTree',
+      rowHeight: ROW_HEIGHT,
+      renderRow: index => this._renderCallRow(index),
+      decorate: (row, index) => this._decorateCallRow(row, index)
+    });
+    this._calls.node.setAttribute('role', 'tree');
+    this._calls.node.setAttribute('aria-label', 'Call tree');
+    callsPane.append(this._calls.node);
 
-    this.node.append(
-      header,
-      this._banner,
-      tabs,
-      this._description,
-      steps,
-      this._snoop
-    );
+    const snoopPane = element('div', 'gt-pane gt-snoopPane');
+    snoopPane.append(element('div', 'gt-paneTitle', 'Snoop text'));
+    this._snoop = new VirtualList({
+      className: 'gt-snoopText',
+      rowHeight: ROW_HEIGHT,
+      renderRow: index => {
+        const text = this.model.lines[index];
+        return element('div', 'gt-snoopLine', text === '' ? ' ' : text);
+      },
+      decorate: (row, index) => {
+        const [start, end] = this.model.textRange();
+        row.classList.toggle('gt-mod-current', index >= start && index < end);
+      }
+    });
+    this._snoop.node.addEventListener('click', event => {
+      const row = (event.target as HTMLElement).closest('.gt-snoopLine');
+      if (row instanceof HTMLElement && row.dataset.index) {
+        this.model.goTo(this.model.stepForTextLine(Number(row.dataset.index)));
+      }
+    });
+    this._snoop.setCount(this.model.lines.length);
+    snoopPane.append(this._snoop.node);
+
+    body.append(sourcePane, variablesPane, callsPane, snoopPane);
+    this.node.append(header, this._banner, tabs, this._description, body);
     this.showTab('steps');
   }
 
   private _button(
     label: string,
     title: string,
-    onClick: () => void
+    onClick: () => void,
+    icon?: LabIcon,
+    iconAt: 'before' | 'after' = 'before'
   ): HTMLButtonElement {
-    const button = element('button', 'gt-button jp-Button', label);
+    const button = element('button', 'gt-button jp-Button');
     button.type = 'button';
     button.title = title;
+    const text = element('span', 'gt-buttonLabel', label);
+    if (icon) {
+      const glyph = icon.element({
+        tag: 'span',
+        className: 'gt-buttonIcon',
+        elementSize: 'small'
+      });
+      button.append(...(iconAt === 'before' ? [glyph, text] : [text, glyph]));
+    } else {
+      button.append(text);
+    }
     button.addEventListener('click', () => {
       onClick();
       this.node.focus({ preventScroll: true });
     });
     return button;
-  }
-
-  private _renderSnoopText(): void {
-    this._snoopLines = this.model.lines.map((text, index) => {
-      const line = element('div', 'gt-snoopLine', text === '' ? ' ' : text);
-      line.addEventListener('click', () =>
-        this.model.goTo(this.model.stepForTextLine(index))
-      );
-      this._snoop.appendChild(line);
-      return line;
-    });
   }
 
   private _render(): void {
@@ -207,6 +328,7 @@ export class TraceView extends Widget {
     this._buttons.previous.disabled = model.isFirst;
     this._buttons.next.disabled = model.isLast;
     this._buttons.over.disabled = model.isLast;
+    this._buttons.call.disabled = model.isLast;
     this._buttons.last.disabled = model.isLast;
     this.node.dataset.kind = event?.kind ?? '';
     this._description.textContent = event
@@ -214,6 +336,9 @@ export class TraceView extends Widget {
       : 'The trace has no events.';
     this._renderSource();
     this._renderVariables();
+    if (this.isShowing('calls')) {
+      this._renderCalls();
+    }
     this._renderSnoopHighlight();
   }
 
@@ -224,28 +349,43 @@ export class TraceView extends Widget {
       this._sourceName = name;
       this._source.textContent = '';
       const text = this.model.doc.sources[name];
+      const hits = text !== undefined ? this.model.hitCounts(name) : [];
       this._sourceLines = (text ?? '(source not available)')
         .replace(/\n$/, '')
         .split('\n')
         .map((code, index) => {
           const row = element('div', 'gt-sourceLine');
+          const count = hits[index] ?? 0;
+          const gutter = element(
+            'span',
+            'gt-hits',
+            count > 0 ? `${count}×` : ''
+          );
+          gutter.title =
+            count > 0
+              ? `ran ${count} time${count > 1 ? 's' : ''}`
+              : 'never ran';
+          row.classList.toggle('gt-mod-unrun', text !== undefined && !count);
           row.append(
             element('span', 'gt-lineNumber', String(index + 1)),
+            gutter,
             element('span', 'gt-code', code === '' ? ' ' : code)
           );
           this._source.appendChild(row);
           return row;
         });
+      this._currentSourceRow = null;
     }
     this._sourceTitle.textContent = event
       ? `${name} — ${frameName(event)}`
       : name;
-    const current = event ? event.line - 1 : -1;
-    this._sourceLines.forEach((row, index) => {
-      row.classList.toggle('gt-mod-current', index === current);
-    });
-    const row = this._sourceLines[current];
-    if (row && this._tab === 'steps') {
+    const row = event ? (this._sourceLines[event.line - 1] ?? null) : null;
+    if (row !== this._currentSourceRow) {
+      this._currentSourceRow?.classList.remove('gt-mod-current');
+      row?.classList.add('gt-mod-current');
+      this._currentSourceRow = row;
+    }
+    if (row && this.isShowing('steps')) {
       scrollWithin(this._source, row);
     }
   }
@@ -266,40 +406,151 @@ export class TraceView extends Widget {
       const row = element('div', 'gt-variable');
       row.classList.toggle('gt-mod-changed', variable.changed);
       row.dataset.name = variable.name;
-      row.append(
-        element('span', 'gt-variableName', variable.name),
-        element('span', 'gt-variableValue', variable.value)
+      const folded =
+        variable.value.length > this._foldAt &&
+        !this._unfolded.has(variable.name);
+      const value = element(
+        'span',
+        'gt-variableValue',
+        folded ? `${variable.value.slice(0, this._foldAt)}…` : variable.value
       );
+      row.append(element('span', 'gt-variableName', variable.name), value);
+      if (variable.value.length > this._foldAt) {
+        const toggle = element(
+          'button',
+          'gt-fold',
+          folded ? `show all ${variable.value.length} characters` : 'fold'
+        );
+        toggle.type = 'button';
+        toggle.setAttribute('aria-expanded', String(!folded));
+        toggle.addEventListener('click', () => {
+          if (folded) {
+            this._unfolded.add(variable.name);
+          } else {
+            this._unfolded.delete(variable.name);
+          }
+          this._renderVariables();
+        });
+        row.classList.add('gt-mod-long');
+        row.append(toggle);
+      }
       this._variables.appendChild(row);
     }
-    const stack = this.model
-      .callStack()
-      .map(frame => `${frameName(frame)}:${frame.line}`);
-    this._stack.textContent =
-      stack.length > 1 ? `Call stack: ${stack.join(' › ')}` : '';
+    const stack = this.model.callStack();
+    this._stack.textContent = '';
+    if (stack.length > 1) {
+      this._stack.append(element('span', 'gt-stackLabel', 'Call stack: '));
+      stack.forEach((frame, index) => {
+        if (index > 0) {
+          this._stack.append(' › ');
+        }
+        this._stack.append(
+          element('span', 'gt-stackFrame', `${frameName(frame)}:${frame.line}`)
+        );
+      });
+    }
+  }
+
+  private _renderCalls(): void {
+    if (!this._callRows) {
+      this._callRows = this.model.callRows(this._collapsed);
+      this._calls.setCount(this._callRows.length);
+    }
+    const current = this.model.callAt();
+    if (current !== this._currentCall) {
+      this._currentCall = current;
+      this._calls.refresh();
+      const index = current
+        ? this._callRows.findIndex(row => row.node === current)
+        : -1;
+      if (index >= 0) {
+        this._calls.scrollToIndex(index);
+      }
+    }
+  }
+
+  private _renderCallRow(index: number): HTMLElement {
+    const row = this._callRows![index] as ICallRow;
+    const node = element('div', 'gt-callRow');
+    node.setAttribute('role', 'treeitem');
+    node.style.paddingLeft = `${row.level * 14 + 4}px`;
+    if (row.node.children.length > 0) {
+      node.setAttribute('aria-expanded', String(!row.collapsed));
+      const toggle = element('button', 'gt-callToggle');
+      toggle.type = 'button';
+      toggle.title = row.collapsed ? 'Expand' : 'Collapse';
+      toggle.setAttribute(
+        'aria-label',
+        `${row.collapsed ? 'Expand' : 'Collapse'} (${row.node.children.length} calls inside)`
+      );
+      (row.collapsed ? caretRightIcon : caretDownIcon).element({
+        container: toggle,
+        elementSize: 'small'
+      });
+      toggle.addEventListener('click', () => {
+        if (this._collapsed.has(row.node.frame)) {
+          this._collapsed.delete(row.node.frame);
+        } else {
+          this._collapsed.add(row.node.frame);
+        }
+        this._callRows = null;
+        this._currentCall = undefined;
+        this._renderCalls();
+      });
+      node.append(toggle);
+    } else {
+      node.append(element('span', 'gt-callToggle gt-mod-leaf'));
+    }
+    const event = this.model.callEvent(row.node);
+    const args = event.changes.map(([n, v]) => `${n}=${v}`).join(', ');
+    const label = element(
+      'button',
+      'gt-callLabel',
+      frameName(event) === event.function
+        ? `${frameName(event)}(${args})`
+        : frameName(event)
+    );
+    label.type = 'button';
+    label.title = `Go to step ${row.node.firstStep + 1}`;
+    label.addEventListener('click', () => this.model.goTo(row.node.firstStep));
+    node.append(
+      label,
+      element(
+        'span',
+        'gt-callSteps',
+        `${row.node.firstStep + 1}–${row.node.lastStep + 1}`
+      )
+    );
+    return node;
+  }
+
+  private _decorateCallRow(row: HTMLElement, index: number): void {
+    const node = this._callRows?.[index]?.node;
+    row.classList.toggle(
+      'gt-mod-current',
+      !!node && node === this._currentCall
+    );
   }
 
   private _renderSnoopHighlight(): void {
-    const [start, end] = this.model.textRange();
-    let first: HTMLElement | null = null;
-    this._snoopLines.forEach((line, index) => {
-      const current = index >= start && index < end;
-      line.classList.toggle('gt-mod-current', current);
-      if (current && !first) {
-        first = line;
-      }
-    });
-    if (first && this._tab === 'text') {
-      scrollWithin(this._snoop, first);
+    const [start] = this.model.textRange();
+    this._snoop.refresh();
+    if (this.isShowing('text')) {
+      this._snoop.scrollToIndex(start);
+      this._snoop.refresh();
     }
   }
 
   private _tab: TraceTab = 'steps';
+  private _paneLayout: TraceLayout = 'tabs';
+  private _foldAt: number;
+  private _onOpen: (() => void) | null;
+  private _unfolded = new Set<string>();
   private _tabButtons = new Map<TraceTab, HTMLButtonElement>();
   private _title!: HTMLElement;
   private _counter!: HTMLElement;
   private _buttons!: Record<
-    'first' | 'previous' | 'next' | 'over' | 'last',
+    'first' | 'previous' | 'next' | 'over' | 'call' | 'last',
     HTMLButtonElement
   >;
   private _slider!: HTMLInputElement;
@@ -309,9 +560,13 @@ export class TraceView extends Widget {
   private _source!: HTMLElement;
   private _sourceName: string | null = null;
   private _sourceLines: HTMLElement[] = [];
+  private _currentSourceRow: HTMLElement | null = null;
   private _variablesTitle!: HTMLElement;
   private _variables!: HTMLElement;
   private _stack!: HTMLElement;
-  private _snoop!: HTMLElement;
-  private _snoopLines: HTMLElement[] = [];
+  private _calls!: VirtualList;
+  private _callRows: ICallRow[] | null = null;
+  private _collapsed = new Set<number>();
+  private _currentCall: ICallRow['node'] | null | undefined = undefined;
+  private _snoop!: VirtualList;
 }

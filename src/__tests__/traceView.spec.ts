@@ -29,9 +29,10 @@ describe('TraceView', () => {
     const view = mount(factorial);
     expect(text(view, '.gt-title')).toBe('cell[1]');
     expect(text(view, '.gt-counter')).toBe(`Step 1 of ${view.model.stepCount}`);
-    expect(text(view, '.gt-sourceLine.gt-mod-current')).toBe(
-      '1def factorial(n):'
-    );
+    expect(
+      text(view, '.gt-sourceLine.gt-mod-current .gt-lineNumber') +
+        text(view, '.gt-sourceLine.gt-mod-current .gt-code')
+    ).toBe('1def factorial(n):');
   });
 
   it('moves with the Next and Previous buttons', () => {
