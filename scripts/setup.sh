@@ -49,6 +49,12 @@ install_npm() {
     echo "$want" > "$stamp"
   fi
 }
+# The UI tests' packages download while the extension installs and builds.
+ui_install=""
+if [ "${GROUNDTRACE_UI_TESTS:-}" = 1 ]; then
+  install_npm "$ROOT/ui-tests" &
+  ui_install=$!
+fi
 install_npm "$ROOT"
 
 log "Building the JupyterLab extension"
@@ -70,8 +76,8 @@ pip install -q --no-build-isolation -e ".[test]"
 # The editable install links the Python package; link the built labextension too.
 quietly jupyter labextension develop --overwrite .
 
-if [ "${GROUNDTRACE_UI_TESTS:-}" = 1 ]; then
-  install_npm "$ROOT/ui-tests"
+if [ -n "$ui_install" ]; then
+  wait "$ui_install" || { echo "npm ci in ui-tests failed" >&2; exit 1; }
 fi
 
 jupyter labextension list 2>&1 | grep -E "groundtrace" || {

@@ -118,6 +118,10 @@ test('Trace Cell shows a stepping trace that survives save and reload', async ({
   await cell.screenshot({ path: shot });
   fs.mkdirSync(path.dirname(SCREENSHOT_COPY), { recursive: true });
   fs.copyFileSync(shot, SCREENSHOT_COPY);
+  // The view uses only theme variables: a dark-theme picture to look at too.
+  await page.theme.setDarkTheme();
+  await cell.screenshot({ path: testInfo.outputPath('trace-view-dark.png') });
+  await page.theme.setLightTheme();
 
   await page.notebook.save();
   await page.reload();
