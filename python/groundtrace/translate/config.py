@@ -83,7 +83,14 @@ def load_file(path):
     """Settings from a ``.toml`` or ``.json`` file (a ``[translator]`` table may wrap them)."""
     path = Path(path)
     if path.suffix == '.toml':
-        import tomllib
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            try:
+                import tomli as tomllib
+            except ImportError:
+                raise ValueError('{}: reading TOML needs Python 3.11 or the tomli package; '
+                                 'or write the settings as JSON'.format(path))
         data = tomllib.loads(path.read_text(encoding='utf-8'))
     else:
         data = json.loads(path.read_text(encoding='utf-8'))
