@@ -302,9 +302,6 @@ export class JobModel {
       this._stats = status.stats ?? null;
     }
     if (status.progress) {
-      if (!this._stages.length && status.progress.stages) {
-        this._stages = planStages(status.progress.stages);
-      }
       this._applyProgress(status.progress);
     }
     if (status.state === 'failed' || status.error) {
@@ -327,7 +324,7 @@ export class JobModel {
 
   private _applyProgress(progress: Progress): void {
     if (!this._stages.length) {
-      this._stages = planStages(progress.stages ?? STAGES);
+      this._stages = planStages(jobStages(progress, this._stats));
     }
     this._stages = updateStages(this._stages, progress, this._stats);
   }
@@ -368,6 +365,22 @@ export class JobModel {
 
 const ENDED: JobState[] = ['cancelled', 'finished', 'failed', 'interrupted'];
 
+/**
+ * The stages of a job seen from its progress (and stats.json, which also names the
+ * stages a translating job ran before the part that progress.json describes).
+ */
+export function jobStages(progress: Progress, stats: Stats | null): Stage[] {
+  const listed = progress.stages ?? STAGES;
+  const last = Math.max(...listed.map(stage => STAGES.indexOf(stage)));
+  const counted = Object.keys(stats?.stages ?? {}).filter(stage => {
+    const index = STAGES.indexOf(stage as Stage);
+    return index >= 0 && index < last;
+  });
+  return STAGES.filter(
+    stage => listed.includes(stage) || counted.includes(stage)
+  );
+}
+
 /** Every chosen stage, waiting. */
 export function planStages(stages: Stage[]): IStageProgress[] {
   return STAGES.filter(stage => stages.includes(stage)).map(stage => ({
@@ -391,10 +404,14 @@ export function updateStages(
   stats: Stats | null
 ): IStageProgress[] {
   const finished = progress.finished_stages ?? [];
+  // a job with a translator writes progress.json anew for each of its parts (the stages
+  // before translate, translate, build): stages before the current one are done
+  const running = progress.stage ? STAGES.indexOf(progress.stage) : -1;
   return stages.map(current => {
     const { stage } = current;
     const counted = stats?.stages?.[stage];
-    if (finished.includes(stage)) {
+    const before = !!counted && STAGES.indexOf(stage) < running;
+    if (finished.includes(stage) || before) {
       const done = counted ? stageSize(stage, counted) : current.done;
       return {
         ...current,

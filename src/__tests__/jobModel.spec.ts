@@ -324,6 +324,39 @@ describe('JobModel reattach', () => {
     expect(model.stages[1].done).toBe(33);
   });
 
+  it('shows the stages before translate done when it reattaches during translation', async () => {
+    const kernel = new FakeKernel();
+    const model = new JobModel(kernel);
+    const stats: Stats = {
+      stages: {
+        ...FILTER_STATS.stages,
+        trace: { in: 40, out: 38, reasons: { ok: 38, timeout: 2 } },
+        select: { in: 40, out: 9, reasons: {} }
+      }
+    };
+    // progress.json of the translate part of a job names only its own stage
+    kernel.replies.push(() =>
+      status('running', {
+        stats,
+        progress: progress({
+          stage: 'translate',
+          done: 4,
+          total: 9,
+          stages: ['translate'],
+          finished_stages: [],
+          counts: { translated: 4 }
+        })
+      })
+    );
+    await model.follow('runs/toy');
+    expect(model.stages.map(s => [s.stage, s.status, s.done])).toEqual([
+      ['filter', 'done', 30],
+      ['trace', 'done', 40],
+      ['select', 'done', 40],
+      ['translate', 'running', 4]
+    ]);
+  });
+
   it('offers Resume for a folder whose job stopped without finishing', async () => {
     const kernel = new FakeKernel();
     const model = new JobModel(kernel);
