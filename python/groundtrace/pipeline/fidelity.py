@@ -42,12 +42,16 @@ def _first_difference(a, b):
     return 'lengths differ: original {} lines / engine {} lines'.format(len(la), len(lb))
 
 
-def check_folder(folder, sample=None, seed=0, workers=2, timeout=5.0):
+def check_folder(folder, sample=None, seed=0, workers=2, timeout=5.0, on_verdict=None):
     ok = [r for r in iter_jsonl(folder + '/traces.jsonl') if r['status'] == 'ok']
     if sample is not None and sample < len(ok):
         ok = random.Random(seed).sample(ok, sample)
+    verdicts = []
     with ThreadPoolExecutor(workers) as pool:
-        verdicts = list(pool.map(lambda r: (r['id'],) + compare_item(r, timeout), ok))
+        for verdict in pool.map(lambda r: (r['id'],) + compare_item(r, timeout), ok):
+            verdicts.append(verdict)
+            if on_verdict:
+                on_verdict(verdict)
     return verdicts
 
 
@@ -58,7 +62,16 @@ def main(argv=None):
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--report', help='write every verdict to this JSONL file')
     args = parser.parse_args(argv)
-    verdicts = check_folder(args.folder, args.sample, workers=args.workers)
+    report = open(args.report, 'w') if args.report else None
+
+    def write(verdict):  # as they come, so a long check can be followed and interrupted
+        if report:
+            item_id, name, detail = verdict
+            report.write(json.dumps({'id': item_id, 'verdict': name, 'detail': detail}) + '\n')
+            report.flush()
+    verdicts = check_folder(args.folder, args.sample, workers=args.workers, on_verdict=write)
+    if report:
+        report.close()
     counts = {}
     for _, verdict, _ in verdicts:
         counts[verdict] = counts.get(verdict, 0) + 1
@@ -66,10 +79,6 @@ def main(argv=None):
     for item_id, verdict, detail in verdicts:
         if verdict not in ('equal', 'quoting_equal', 'differs_random'):
             print(item_id, verdict, (detail or '')[:300])
-    if args.report:
-        with open(args.report, 'w') as f:
-            for item_id, verdict, detail in verdicts:
-                f.write(json.dumps({'id': item_id, 'verdict': verdict, 'detail': detail}) + '\n')
     return 0 if all(v in ('equal', 'quoting_equal') for _, v, _ in verdicts) else 1
 
 
