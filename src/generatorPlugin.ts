@@ -17,7 +17,8 @@ import { CommandIDs } from './commands';
 import { datasetIcon } from './generatorIcons';
 import { DEFAULT_FORM, GeneratorPanel, IGeneratorForm } from './generatorPanel';
 import { JOBS_SESSION_PATH, JobsConnection } from './jobsConnection';
-import { openSample } from './sampleViewer';
+import { Sample } from './jobsSchema';
+import { isTraceDocument } from './renderer';
 
 const PLUGIN_ID = 'groundtrace:generator';
 const FORM_STATE_KEY = 'groundtrace:generator:form';
@@ -94,18 +95,22 @@ export const generatorPlugin: JupyterFrontEndPlugin<void> = {
         const output = String(args['output'] ?? '');
         const id = String(args['id'] ?? '');
         try {
-          const widget = await openSample(connection, output, id);
-          const existing = Array.from(app.shell.widgets('main')).find(
-            w => w.id === widget.id
-          );
-          if (existing) {
-            widget.dispose();
-            app.shell.activateById(existing.id);
-            return existing;
-          }
-          app.shell.add(widget, 'main');
-          app.shell.activateById(widget.id);
-          return widget;
+          const sample = await connection.request<Sample>({
+            type: 'sample',
+            output,
+            id
+          });
+          const item = {
+            title: id,
+            document: isTraceDocument(sample.document) ? sample.document : null,
+            record: sample.record,
+            translation: sample.translation
+          };
+          return await app.commands.execute(CommandIDs.openViewer, {
+            item,
+            source: { kind: 'sample', output, id },
+            step: Number(args['step'] ?? 0) || 0
+          } as unknown as ReadonlyPartialJSONObject);
         } catch (reason) {
           const error = reason as Error & { hint?: string };
           await showErrorMessage(

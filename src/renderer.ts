@@ -4,6 +4,7 @@ import { PanelLayout, Widget } from '@lumino/widgets';
 import { TraceModel } from './model';
 import { TraceDocument } from './schema';
 import { TraceView } from './traceView';
+import { viewerHook } from './viewerHook';
 
 /** Renders one output's trace document as a TraceView. */
 export class TraceRenderer extends Widget implements IRenderMime.IRenderer {
@@ -26,7 +27,12 @@ export class TraceRenderer extends Widget implements IRenderMime.IRenderer {
       layout.addWidget(message);
       return;
     }
-    layout.addWidget(new TraceView(new TraceModel(doc)));
+    const open = viewerHook.open;
+    layout.addWidget(
+      new TraceView(new TraceModel(doc), {
+        onOpen: open ? () => open(doc) : undefined
+      })
+    );
   }
 
   private _mimeType: string;

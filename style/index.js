@@ -1,2 +1,3 @@
 import './base.css';
 import './generator.css';
+import './viewer.css';

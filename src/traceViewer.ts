@@ -1,0 +1,166 @@
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISignal, Signal } from '@lumino/signaling';
+import { SplitPanel, Widget } from '@lumino/widgets';
+
+import { element } from './dom';
+import { TraceModel } from './model';
+import { IStoredNarration, NarrationPane } from './narrationPane';
+import { TraceDocument } from './schema';
+import { TraceLayout, TraceView } from './traceView';
+import { ISampling } from './translatorClient';
+
+/** What the viewer shows: a trace and, for a dataset item, its record and narration. */
+export interface IViewerItem {
+  title: string;
+  document: TraceDocument | null;
+  /** A traces.jsonl record (question, input, expected, returned output, trace text). */
+  record?: Record<string, unknown> | null;
+  /** A translated.jsonl record (final, thinking, verdict, evidence). */
+  translation?: IStoredNarration | null;
+}
+
+export interface ITraceViewerOptions {
+  item: IViewerItem;
+  step?: number;
+  layout?: TraceLayout;
+  /** Where the item and narration go beside the trace. */
+  narrationAt?: 'right' | 'bottom';
+  translator?: () => { model?: string; sampling?: ISampling };
+  markdown?: IRenderMimeRegistry | null;
+}
+
+/**
+ * The main-area trace viewer: the shared TraceView over one TraceModel, and beside it
+ * the dataset item (question, input, expected and returned output) and the narration.
+ */
+export class TraceViewer extends SplitPanel {
+  constructor(options: ITraceViewerOptions) {
+    super({
+      orientation: options.narrationAt === 'bottom' ? 'vertical' : 'horizontal',
+      spacing: 4
+    });
+    this.addClass('gt-TraceViewer');
+    const { item } = options;
+    this.item = item;
+    this.model = item.document ? new TraceModel(item.document) : null;
+    if (this.model) {
+      if (options.step) {
+        this.model.goTo(options.step);
+      }
+      this.view = new TraceView(this.model, {
+        layout: options.layout ?? 'side-by-side'
+      });
+      this.model.stateChanged.connect(() => this._stepChanged.emit(), this);
+      this.addWidget(this.view);
+    } else {
+      this.view = null;
+      const missing = new Widget();
+      missing.addClass('gt-note');
+      missing.node.textContent =
+        'No structured trace is stored for this item (documents.jsonl has none): only its record is shown.';
+      this.addWidget(missing);
+    }
+    const side = new Widget();
+    side.addClass('gt-ItemPane');
+    this._renderItem(side.node, item);
+    this.narration = new NarrationPane({
+      model: this.model,
+      record: recordForPython(item),
+      stored: item.translation ?? null,
+      translator: options.translator,
+      markdown: options.markdown
+    });
+    side.node.append(this.narration.node);
+    this.addWidget(side);
+    this.setRelativeSizes([3, 2]);
+  }
+
+  readonly item: IViewerItem;
+  readonly model: TraceModel | null;
+  readonly view: TraceView | null;
+  readonly narration: NarrationPane;
+
+  /** Emitted when the current step changes (the viewer's state to save). */
+  get stepChanged(): ISignal<this, void> {
+    return this._stepChanged;
+  }
+
+  get step(): number {
+    return this.model?.step ?? 0;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.narration.dispose();
+    super.dispose();
+  }
+
+  private _renderItem(node: HTMLElement, item: IViewerItem): void {
+    const record = item.record;
+    if (!record) {
+      return;
+    }
+    const question = [record['problem_description'], record['io_requirements']]
+      .filter(part => typeof part === 'string' && part)
+      .join('\n\n');
+    const returned = record['return_value'] as
+      { repr?: string } | null | undefined;
+    const matches = record['output_matches'];
+    node.append(
+      element('h2', 'gt-itemTitle', item.title),
+      section('Question', question || '(none)', 'gt-prose'),
+      section('Input', show(record['input'])),
+      section('Expected output', show(record['expected_output'])),
+      section(
+        'Returned output',
+        returned?.repr ??
+          (record['error']
+            ? `(no value: ${String(record['error'])})`
+            : '(none)')
+      )
+    );
+    if (typeof matches === 'boolean') {
+      const chip = element(
+        'span',
+        'gt-badge gt-outputMatch',
+        matches ? 'returned = expected' : 'returned ≠ expected'
+      );
+      chip.dataset.kind = matches ? 'good' : 'bad';
+      node.lastElementChild
+        ?.querySelector('.gt-block-title')
+        ?.append(' ', chip);
+    }
+  }
+
+  private _stepChanged = new Signal<this, void>(this);
+}
+
+/** The record the Python routes prompt and verify with. */
+export function recordForPython(item: IViewerItem): Record<string, unknown> {
+  const record: Record<string, unknown> = { ...(item.record ?? {}) };
+  if (item.document) {
+    record['document'] = item.document;
+  }
+  return record;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) {
+    return '(none)';
+  }
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : JSON.stringify(value, null, 1);
+}
+
+/** A titled block of text (the generator's sample blocks: one look for both). */
+function section(title: string, text: string, extra = ''): HTMLElement {
+  const node = element('section', 'gt-block');
+  node.append(
+    element('h3', 'gt-block-title', title),
+    element('pre', `gt-block-text ${extra}`.trim(), text)
+  );
+  return node;
+}
