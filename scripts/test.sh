@@ -18,6 +18,7 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 
 failed=()
+passed=0
 run() {
   local name=$1
   shift
@@ -26,6 +27,7 @@ run() {
   local t0=$SECONDS
   if "$@"; then
     echo "--- $name passed in $((SECONDS - t0)) s"
+    passed=$((passed + 1))
   else
     echo "--- $name FAILED in $((SECONDS - t0)) s"
     failed+=("$name")
@@ -65,8 +67,6 @@ run "galata (ui-tests)" env CI=1 bash -c 'cd ui-tests && npx playwright test'
 
 echo
 echo "==> all tests finished in $((SECONDS - START)) s"
-if [ ${#failed[@]} -gt 0 ]; then
-  echo "FAILED: ${failed[*]}"
-  exit 1
-fi
-echo "all test suites passed"
+[ ${#failed[@]} -gt 0 ] && echo "FAILED: ${failed[*]}"
+echo "suites: $passed passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]
