@@ -131,7 +131,7 @@ class FakeVLLM:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         except asyncio.CancelledError:
-            raise
+            return  # the server is stopping
         finally:
             try:
                 writer.close()
@@ -220,6 +220,9 @@ class FakeVLLM:
         drop = fault < self.rate_drop
         usage = {'prompt_tokens': prompt_tokens, 'completion_tokens': self._tokens(thinking + final),
                  'total_tokens': prompt_tokens + self._tokens(thinking + final)}
+        if not drop:  # counted before the last byte goes out: the client may be done right after
+            self.completed[digest] += 1
+            self.counts['completed'] += 1
         if request.get('stream'):
             include_usage = bool((request.get('stream_options') or {}).get('include_usage'))
             ok = await self._stream(writer, thinking, final, finish, usage if include_usage else None, drop)
@@ -231,8 +234,6 @@ class FakeVLLM:
             self.counts['fault_drop'] += 1
             writer.transport.abort()
             return False
-        self.completed[digest] += 1
-        self.counts['completed'] += 1
         return ok
 
     def _message_fields(self, thinking, final, finish):
