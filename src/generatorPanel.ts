@@ -194,6 +194,14 @@ export class GeneratorPanel extends Widget {
     this._render();
   }
 
+  /** Shows the job of another output folder. */
+  private _show(output: string): void {
+    this._outputField.value = output;
+    this._readForm();
+    this._samples = null;
+    void this.model.follow(this._form.output);
+  }
+
   /** While a job runs its options cannot change: make room for its progress. */
   private _collapseOptions(): void {
     if (this._optionsDetails) {
@@ -293,11 +301,9 @@ export class GeneratorPanel extends Widget {
       this._readForm();
       void this._loadPreview();
     });
-    this._outputField.addEventListener('change', () => {
-      this._readForm();
-      this._samples = null;
-      void this.model.follow(this._form.output);
-    });
+    this._outputField.addEventListener('change', () =>
+      this._show(this._outputField.value.trim())
+    );
 
     // stages
     const stages = this._section('Stages and options', true);
@@ -514,7 +520,7 @@ export class GeneratorPanel extends Widget {
     }
     event.preventDefault();
     event.stopPropagation();
-    event.dropAction = 'copy';
+    event.dropAction = event.proposedAction; // the file browser offers 'move' only; nothing moves
     this._inputRow.classList.add('gt-mod-dropTarget');
   }
 
@@ -525,7 +531,7 @@ export class GeneratorPanel extends Widget {
     }
     event.preventDefault();
     event.stopPropagation();
-    event.dropAction = 'copy';
+    event.dropAction = event.proposedAction; // the file browser offers 'move' only; nothing moves
     const paths = event.mimeData.getData(CONTENTS_MIME) as string[] | string;
     const path = Array.isArray(paths) ? paths[0] : paths;
     if (path) {
@@ -748,9 +754,7 @@ export class GeneratorPanel extends Widget {
     // After a reload that lost the form, show the job this kernel is running.
     const running = this.model.otherJobs.find(job => job.state === 'running');
     if (running && !['running', 'cancelling'].includes(this.model.state)) {
-      this._outputField.value = running.path ?? running.output;
-      this._readForm();
-      await this.model.follow(this._form.output);
+      this._show(running.path ?? running.output);
     }
     if (this._form.input && !this._previewResult) {
       void this._loadPreview();
@@ -815,9 +819,18 @@ export class GeneratorPanel extends Widget {
     this._renderProgress();
     const others = model.otherJobs.filter(job => job.state === 'running');
     this._otherJobs.hidden = !others.length;
-    this._otherJobs.textContent = others.length
-      ? `Also running in this kernel: ${others.map(job => job.output).join(', ')}`
-      : '';
+    this._otherJobs.replaceChildren();
+    if (others.length) {
+      this._otherJobs.append('Also running: ');
+      for (const job of others) {
+        const link = element('button', 'gt-link', job.path ?? job.output);
+        link.title = 'Show this job';
+        link.addEventListener('click', () =>
+          this._show(job.path ?? job.output)
+        );
+        this._otherJobs.append(link, ' ');
+      }
+    }
     if (!this._samples) {
       this._renderSamples();
     }

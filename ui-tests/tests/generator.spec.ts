@@ -138,6 +138,16 @@ async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
   );
 }
 
+/** Moves the panel to the other sidebar, as its tab's context menu does. */
+async function switchSidebarSide(page: IJupyterLabPageFixture): Promise<void> {
+  await page
+    .locator('.jp-SideBar [data-id="groundtrace-generator"]')
+    .click({ button: 'right' });
+  await page
+    .locator('.lm-Menu-item', { hasText: 'Switch Sidebar Side' })
+    .click();
+}
+
 /** Opens the "Stages and options" section (it folds away while a job runs). */
 async function openOptions(page: IJupyterLabPageFixture): Promise<void> {
   const details = panel(page).locator('.gt-Generator-details');
@@ -304,9 +314,10 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
   await expect(panel(page).locator('.gt-sample')).toHaveCount(1);
   await panel(page).screenshot({ path: finished });
   await panel(page).locator('.gt-sample').first().click();
-  const view = page.locator('.jp-MainAreaWidget .gt-SampleView');
+  // the trace viewer (issue 5) behind groundtrace:open-sample
+  const view = page.locator('.jp-MainAreaWidget .gt-TraceViewer');
   await expect(view).toBeVisible({ timeout: 30_000 });
-  await expect(view.locator('.gt-SampleView-title')).toHaveText(id!);
+  await expect(view.locator('.gt-itemTitle')).toHaveText(id!);
   await expect(view.locator('.gt-TraceView')).toBeVisible();
   await expect(view.locator('.gt-TraceView .gt-counter')).toHaveText(
     /^Step 1 of \d+$/
@@ -315,15 +326,10 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
     view.locator('.gt-block-title', { hasText: 'Returned output' })
   ).toBeVisible();
   if (CAN_TRANSLATE) {
-    await expect(view.locator('.gt-SampleView-narration')).toContainText(
+    await expect(view.locator('.gt-NarrationPane')).toContainText(
       'Final answer'
     );
   }
-
-  const sampleShot = testInfo.outputPath('sample-view.png');
-  await page
-    .locator('.jp-MainAreaWidget:has(.gt-SampleView)')
-    .screenshot({ path: sampleShot });
 
   // the folder is a LLaMA-Factory dataset
   const stats = await readJson(page, `${tmpPath}/run/stats.json`);
@@ -369,7 +375,6 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
 
   for (const [shot, name] of [
     [dark, 'panel-finished-dark.png'],
-    [sampleShot, 'sample-view.png'],
     [running, 'panel-running.png'],
     [finished, 'panel-finished.png']
   ]) {
@@ -540,6 +545,40 @@ test('says in words what is wrong and what to do: missing file, malformed lines,
   ).toBeVisible();
   await openPanel(page);
   const p = panel(page);
+
+  // the input path completes from the server's files
+  await p.locator('.gt-input').fill(`${tmpPath}/`);
+  await expect(
+    p.locator(`#gt-input-completions option[value="${tmpPath}/toy30.jsonl"]`)
+  ).toHaveCount(1);
+
+  // a file dropped from the file browser becomes the input (with the panel moved to the
+  // right sidebar, so both show at once)
+  await switchSidebarSide(page);
+  await page.evaluate(() =>
+    (window as any).jupyterapp.commands.execute('filebrowser:activate')
+  );
+  await page.evaluate(() =>
+    (window as any).jupyterapp.shell.activateById('groundtrace-generator')
+  );
+  await p.locator('.gt-input').fill('');
+  const item = page.locator('.jp-DirListing-item', { hasText: 'toy30.jsonl' });
+  await expect(item).toBeVisible();
+  const from = (await item.boundingBox())!;
+  const to = (await p.locator('.gt-input').boundingBox())!;
+  await page.mouse.move(from.x + 30, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(to.x + 20, to.y + to.height / 2, { steps: 12 });
+  await page.mouse.move(to.x + 30, to.y + to.height / 2, { steps: 3 });
+  await page.mouse.up();
+  await expect(p.locator('.gt-input')).toHaveValue(`${tmpPath}/toy30.jsonl`);
+  await expect(p.locator('.gt-preview')).toContainText('Looks right', {
+    timeout: 30_000
+  });
+  await switchSidebarSide(page);
+  await page.evaluate(() =>
+    (window as any).jupyterapp.shell.activateById('groundtrace-generator')
+  );
 
   await p.locator('.gt-input').fill(`${tmpPath}/no-such-file.jsonl`);
   await p.locator('.gt-input').press('Tab');
