@@ -1,9 +1,11 @@
 """An async batch client for chat completions as vLLM serves them.
 
-Built on ``httpx`` rather than the ``openai`` package: the client needs the raw stream
-(vLLM's ``reasoning``/``reasoning_content`` deltas), vLLM's two error-body shapes, the
-``Retry-After`` header, and its own retry and replica policy — all of which ``openai``
-wraps or re-implements; ``httpx`` is the transport ``openai`` itself uses, minus the layer.
+Built on ``httpx``/``httpcore`` rather than the ``openai`` package: the client needs the
+raw stream (vLLM's ``reasoning``/``reasoning_content`` deltas), vLLM's two error-body
+shapes, the ``Retry-After`` header, and its own retry and replica policy — all of which
+``openai`` wraps or re-implements. Completions go through ``httpcore`` (the transport under
+``httpx`` and so under ``openai``) directly, one small pool per worker: httpx's layers above
+it, and one shared pool of hundreds of connections, cost more CPU than the request.
 
 * at most ``concurrency`` requests in flight;
 * retries with exponential backoff and jitter on 429, 5xx, timeouts and dropped
@@ -21,7 +23,9 @@ import random
 import re
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from .reasoning import Narration, StreamAccumulator, split_message
@@ -63,6 +67,8 @@ class Endpoint:
     def __init__(self, url):
         self.url = url  # …/v1
         self.root = url[:-3]  # vLLM serves /health and /tokenize beside /v1
+        self.chat_url = (url + '/chat/completions').encode()
+        self.host = urlsplit(url).netloc.encode()
         self.in_flight = 0
         self.dead_until = 0.0
         self.failures = 0
@@ -84,6 +90,13 @@ def error_message(body):
         if isinstance(inner, str):
             return inner
     return json.dumps(data)[:500]
+
+
+def _header(response, name):
+    for key, value in response.headers:
+        if key.lower() == name:
+            return value.decode('latin-1')
+    return None
 
 
 def retry_after_seconds(value):
@@ -109,24 +122,29 @@ class BatchClient:
         self._tls = None
         key = config.resolve_key()
         self._headers = {'Authorization': 'Bearer ' + key} if key else {}
+        self._raw_headers = [(k.encode(), v.encode()) for k, v in self._headers.items()]
         self.tokenizer = None  # 'server /tokenize' once a count succeeded
         self.max_model_len = None  # as /v1/models reports it
 
-    def _new_http(self, connections):
-        c = self.config
-        return httpx.AsyncClient(
-            timeout=httpx.Timeout(connect=c.connect_timeout, read=c.read_timeout, write=60.0, pool=None),
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            headers=self._headers, verify=self._tls)
+    def _new_pool(self, connections):
+        """A small httpcore pool for completions: httpx's layers above it cost more CPU than
+        the request itself at hundreds of requests a second."""
+        return httpcore.AsyncConnectionPool(ssl_context=self._tls, max_connections=connections,
+                                            max_keepalive_connections=connections)
 
     async def __aenter__(self):
         import ssl
-        self._tls = ssl.create_default_context()  # one for all clients: making one costs milliseconds
-        self._http = self._new_http(16)  # checks, token counts, single completions
+        self._tls = ssl.create_default_context()  # one for all pools: making one costs milliseconds
+        c = self.config
+        self._timeouts = {'connect': c.connect_timeout, 'read': c.read_timeout, 'write': 60.0, 'pool': None}
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(c.connect_timeout, read=c.read_timeout),
+                                       headers=self._headers, verify=self._tls)  # checks, token counts
+        self._pool = self._new_pool(16)  # completions outside ``run``
         return self
 
     async def __aexit__(self, *exc):
         await self._http.aclose()
+        await self._pool.aclose()
 
     # ---- start-up ------------------------------------------------------------------------
 
@@ -214,7 +232,7 @@ class BatchClient:
             endpoint = await self._pick()
             endpoint.in_flight += 1
             try:
-                narration, usage = await self._attempt(http or self._http, endpoint, messages)
+                narration, usage = await self._attempt(http or self._pool, endpoint, messages)
             except _Final as final:
                 return Completion(final.status, error=final.reason, attempts=attempt, endpoint=endpoint.url,
                                   elapsed_s=time.monotonic() - start)
@@ -250,47 +268,50 @@ class BatchClient:
             return _Final('skipped', 'over_context: ' + message)
         return _Final('failed', '{}: {}'.format(status, message))
 
-    async def _attempt(self, http, endpoint, messages):
+    async def _attempt(self, pool, endpoint, messages):
         body = self.config.request_body(messages)
-        url = endpoint.url + '/chat/completions'
+        content = json.dumps(body, ensure_ascii=False).encode('utf-8', 'surrogatepass')
+        headers = [(b'Host', endpoint.host), (b'Content-Type', b'application/json'),
+                   (b'Content-Length', b'%d' % len(content))] + self._raw_headers
         try:
-            if not body.get('stream'):
-                response = await http.post(url, json=body)
-                if response.status_code != 200:
-                    raise self._refusal(response.status_code, response.content, response.headers.get('retry-after'))
-                data = response.json()
-                choice = data['choices'][0]
-                return split_message(choice.get('message') or {}, choice.get('finish_reason')), data.get('usage')
-            async with http.stream('POST', url, json=body) as response:
-                if response.status_code != 200:
-                    raise self._refusal(response.status_code, await response.aread(),
-                                        response.headers.get('retry-after'))
+            async with pool.stream(b'POST', endpoint.chat_url, headers=headers, content=content,
+                                   extensions={'timeout': self._timeouts}) as response:
+                if response.status != 200:
+                    raise self._refusal(response.status, await response.aread(), _header(response, b'retry-after'))
+                if not body.get('stream'):
+                    data = json.loads(await response.aread())
+                    choice = data['choices'][0]
+                    return split_message(choice.get('message') or {}, choice.get('finish_reason')), data.get('usage')
                 stream = StreamAccumulator()
                 done = False
-                async for line in response.aiter_lines():
-                    if done or not line.startswith('data:'):
-                        continue  # read to the end, so the connection can be reused
-                    data = line[5:].strip()
-                    if data == '[DONE]':
-                        done = True
-                        continue
-                    chunk = json.loads(data)
-                    if 'error' in chunk or chunk.get('object') == 'error':
-                        # vLLM reports a failure after the 200 inside the stream.
-                        inner = chunk.get('error', chunk)
-                        code = inner.get('code') if isinstance(inner, dict) else None
-                        raise self._refusal(code if isinstance(code, int) else 500, data)
-                    stream.add(chunk)
+                pending = b''
+                async for piece in response.aiter_stream():
+                    pending += piece
+                    *lines, pending = pending.split(b'\n')
+                    for line in lines:
+                        if done or not line.startswith(b'data:'):
+                            continue  # read to the end, so the connection can be reused
+                        data = line[5:].strip()
+                        if data == b'[DONE]':
+                            done = True
+                            continue
+                        chunk = json.loads(data)
+                        if 'error' in chunk or chunk.get('object') == 'error':
+                            # vLLM reports a failure after the 200 inside the stream.
+                            inner = chunk.get('error', chunk)
+                            code = inner.get('code') if isinstance(inner, dict) else None
+                            raise self._refusal(code if isinstance(code, int) else 500, data)
+                        stream.add(chunk)
                 if not done:
                     raise _Retry('stream ended before [DONE]')
                 return stream.narration(), stream.usage
-        except httpx.ConnectError as exc:
+        except httpcore.ConnectError as exc:
             raise _Retry('cannot connect to {} ({})'.format(endpoint.root, exc), dead=True)
-        except httpx.TimeoutException as exc:
+        except httpcore.TimeoutException as exc:
             raise _Retry('timeout ({})'.format(type(exc).__name__))
-        except (httpx.TransportError, httpx.StreamError) as exc:
+        except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
             raise _Retry('connection dropped ({}: {})'.format(type(exc).__name__, exc))
-        except (ValueError, KeyError, IndexError) as exc:
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise _Retry('malformed response ({}: {})'.format(type(exc).__name__, exc))
 
     async def run(self, keys, on_result, work=None):
@@ -305,7 +326,7 @@ class BatchClient:
         keys = iter(keys)
 
         async def worker():
-            async with self._new_http(len(self.endpoints)) as http:
+            async with self._new_pool(len(self.endpoints)) as http:
                 for key in keys:  # shared: each key goes to one worker
                     on_result(key, await work(key, http))
 
