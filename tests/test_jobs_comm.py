@@ -127,3 +127,27 @@ def test_job_failures_are_explained_with_what_to_do():
     assert 'new output folder' in hint
     message, hint = explain_failure('groundtrace: error: another groundtrace job (pid 12) is using /x; wait')
     assert 'pid 12' in message and 'another output folder' in hint
+
+
+def test_attach_trusts_the_live_job_process_over_the_state_in_progress_json(tmp_path):
+    import subprocess
+    import sys
+    # a job with a translator says 'finished' for a moment between its parts
+    job = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', 'groundtrace.cli'])
+    try:
+        (tmp_path / 'progress.json').write_text(json.dumps(
+            {'state': 'finished', 'stage': None, 'done': 0, 'pid': job.pid, 'stages': ['filter']}))
+        status = JobManager(lambda e: None).attach(str(tmp_path))
+        assert status['state'] == 'running' and status['pid'] == job.pid
+    finally:
+        job.kill()
+        job.wait()
+    assert JobManager(lambda e: None).attach(str(tmp_path))['state'] == 'finished'
+
+
+def test_a_reused_pid_is_not_taken_for_a_job(tmp_path):
+    (tmp_path / 'progress.json').write_text(json.dumps(
+        {'state': 'running', 'stage': 'trace', 'done': 3, 'pid': os.getpid()}))  # pytest, not a job
+    status = JobManager(lambda e: None).attach(str(tmp_path))
+    assert status['state'] == 'interrupted'
+    assert 'Resume' in status['hint']

@@ -165,6 +165,19 @@ def pid_alive(pid):
     return True
 
 
+def is_groundtrace_process(pid):
+    """Whether a live pid is still a groundtrace job (not a reused pid); True where /proc is not."""
+    try:
+        with open('/proc/{}/cmdline'.format(pid), 'rb') as f:
+            args = f.read().decode(errors='replace').split('\0')
+        # `python -m groundtrace.cli run …` (the panel's jobs) or the `groundtrace` script
+        return any(arg == 'groundtrace.cli' or os.path.basename(arg) == 'groundtrace' for arg in args)
+    except FileNotFoundError:
+        return not os.path.isdir('/proc/self')
+    except OSError:
+        return True
+
+
 def log_tail(folder, n_lines=20):
     try:
         with open(os.path.join(folder, LOG_NAME), errors='replace') as f:
@@ -324,10 +337,12 @@ class JobManager:
 
     @staticmethod
     def _running_job_in(output):
+        # Not progress['state']: a job with a translator rewrites progress.json for each of
+        # its parts and says 'finished' for a moment between them; its process is the truth.
         progress = read_progress(output)
-        if progress and progress.get('state') == 'running' and progress.get('pid'):
-            if pid_alive(progress['pid']):
-                return progress['pid']
+        pid = (progress or {}).get('pid')
+        if pid and pid_alive(pid) and is_groundtrace_process(pid):
+            return pid
         return None
 
     def _watch(self, job):
