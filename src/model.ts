@@ -265,7 +265,7 @@ export class TraceModel {
   }
 
   /**
-   * How often each line of a source ran (its `line` events, silent ones
+   * How often each line of a source ran (its `line` and `call` events, silent ones
    * included): index = line number - 1. Lines never run have 0.
    */
   hitCounts(source: string): number[] {
@@ -274,8 +274,9 @@ export class TraceModel {
       const text = this.doc.sources[source] ?? '';
       counts = new Array(text.replace(/\n$/, '').split('\n').length).fill(0);
       for (const event of this.doc.events) {
+        // A call prints its def line: the def line ran once per call.
         if (
-          event.kind === 'line' &&
+          (event.kind === 'line' || event.kind === 'call') &&
           event.source === source &&
           event.line > 0
         ) {

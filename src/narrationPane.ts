@@ -183,6 +183,14 @@ export class NarrationPane extends Widget {
       return;
     }
     this._text.classList.remove('gt-mod-streaming');
+    if (controller.signal.aborted) {
+      // The openai client ends an aborted stream quietly.
+      this._setBusy(
+        false,
+        `Stopped after ${content.length + reasoning.length} characters.`
+      );
+      return;
+    }
     this._setBusy(false, 'Verifying…');
     await this._verify(content, reasoning || null, finishReason, false);
   }

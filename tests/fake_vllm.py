@@ -347,6 +347,8 @@ def main():
     parser.add_argument('--error-shape', default='flat', choices=('flat', 'nested'))
     parser.add_argument('--max-model-len', type=int, default=32768)
     parser.add_argument('--api-key')
+    parser.add_argument('--chunk-delay', type=float, default=0.0, help='seconds between streamed chunks')
+    parser.add_argument('--words-per-chunk', type=int, default=6)
     parser.add_argument('--mode', action='append', default=[], metavar='NAME=RATE',
                         help='narrations of this kind at this rate, e.g. wrong_answer=0.1; kinds: ' + ', '.join(MODES[1:]))
     args = parser.parse_args()
@@ -354,7 +356,8 @@ def main():
     server = FakeVLLM(model=args.model, seed=args.seed, latency=args.latency, rate_429=args.rate_429,
                       rate_500=args.rate_500, rate_drop=args.rate_drop, reasoning=args.reasoning,
                       error_shape=args.error_shape, max_model_len=args.max_model_len, api_key=args.api_key,
-                      modes=modes, port=args.port)
+                      modes=modes, port=args.port, chunk_delay=args.chunk_delay,
+                      words_per_chunk=args.words_per_chunk)
 
     async def serve():
         await server.start_async()

@@ -6,6 +6,15 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 // GROUNDTRACE_UI_PORT lets two runs (or a run beside the demo) use their own servers.
 const PORT = Number(process.env.GROUNDTRACE_UI_PORT || 8899);
+// The vLLM-shaped fake behind the server's translator route (jupyter_server_test_config.py).
+const TRANSLATOR_PORT = Number(
+  process.env.GROUNDTRACE_UI_TRANSLATOR_PORT || 8897
+);
+const PYTHON =
+  process.env.GROUNDTRACE_PYTHON ||
+  (require('fs').existsSync('../.venv/bin/python')
+    ? '../.venv/bin/python'
+    : 'python3');
 
 module.exports = {
   ...baseConfig,
@@ -28,10 +37,19 @@ module.exports = {
       ]
     }
   },
-  webServer: {
-    command: `npm start -- --ServerApp.port=${PORT}`,
-    url: `http://localhost:${PORT}/lab`,
-    timeout: 120 * 1000,
-    reuseExistingServer: !process.env.CI
-  }
+  webServer: [
+    {
+      // Slow enough chunks that a test can stop a narration mid-stream.
+      command: `${PYTHON} ../tests/fake_vllm.py --port ${TRANSLATOR_PORT} --chunk-delay 0.12 --words-per-chunk 3`,
+      url: `http://127.0.0.1:${TRANSLATOR_PORT}/health`,
+      timeout: 30 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      command: `GROUNDTRACE_UI_TRANSLATOR_PORT=${TRANSLATOR_PORT} npm start -- --ServerApp.port=${PORT}`,
+      url: `http://localhost:${PORT}/lab`,
+      timeout: 120 * 1000,
+      reuseExistingServer: !process.env.CI
+    }
+  ]
 };
