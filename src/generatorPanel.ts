@@ -12,7 +12,7 @@ import {
   STATE_LABELS
 } from './generatorFormat';
 import { IJobsTransport, JobModel, JobRequestError, STAGES } from './jobModel';
-import { ConnectionStatus, JobsConnection } from './jobsConnection';
+import { JobsConnection } from './jobsConnection';
 import { JobOptions, Preview, SampleList, Stage } from './jobsSchema';
 
 /** The panel's form: what a new job is started with (defaults from the settings). */
@@ -194,21 +194,6 @@ export class GeneratorPanel extends Widget {
     this._render();
   }
 
-  /** Shows the job of another output folder. */
-  private _show(output: string): void {
-    this._outputField.value = output;
-    this._readForm();
-    this._samples = null;
-    void this.model.follow(this._form.output);
-  }
-
-  /** While a job runs its options cannot change: make room for its progress. */
-  private _collapseOptions(): void {
-    if (this._optionsDetails) {
-      this._optionsDetails.open = false;
-    }
-  }
-
   async cancel(): Promise<void> {
     await this.model.cancel();
   }
@@ -260,6 +245,21 @@ export class GeneratorPanel extends Widget {
   }
 
   // ---------------------------------------------------------------- building
+
+  /** Shows the job of another output folder. */
+  private _show(output: string): void {
+    this._outputField.value = output;
+    this._readForm();
+    this._samples = null;
+    void this.model.follow(this._form.output);
+  }
+
+  /** While a job runs its options cannot change: make room for its progress. */
+  private _collapseOptions(): void {
+    if (this._optionsDetails) {
+      this._optionsDetails.open = false;
+    }
+  }
 
   private _build(): void {
     const node = this.node;
@@ -741,7 +741,7 @@ export class GeneratorPanel extends Widget {
 
   // ---------------------------------------------------------------- rendering
 
-  private _onConnection(_: JobsConnection, status: ConnectionStatus): void {
+  private _onConnection(): void {
     this._render();
   }
 
