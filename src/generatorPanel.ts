@@ -598,18 +598,14 @@ export class GeneratorPanel extends Widget {
         ? 'warn'
         : 'error'
       : 'ok';
-    const summary = records.length
-      ? `Looks right: the first ${records.length} record${records.length > 1 ? 's' : ''} read as problems.`
-      : 'No problem could be read from the first lines of this file.';
-    box.append(
-      element(
-        'div',
-        records.length && !malformed.length
-          ? 'gt-message-ok'
-          : 'gt-message-error',
-        summary
-      )
-    );
+    const plural = (n: number, word: string) =>
+      `${n} ${word}${n === 1 ? '' : 's'}`;
+    const summary = !records.length
+      ? 'No problem could be read from the first lines of this file.'
+      : malformed.length
+        ? `${plural(records.length, 'record')} read as problems, and ${plural(malformed.length, 'malformed line')}:`
+        : `Looks right: the first ${plural(records.length, 'record')} read as problems.`;
+    box.append(element('div', `gt-message-${box.dataset.state}`, summary));
     if (malformed.length) {
       const list = element('ul', 'gt-malformed');
       for (const line of malformed.slice(0, 5)) {

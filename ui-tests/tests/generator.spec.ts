@@ -535,7 +535,7 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
 test('says in words what is wrong and what to do: missing file, malformed lines, unreachable translator', async ({
   page,
   tmpPath
-}) => {
+}, testInfo) => {
   // on the launcher, and in the command palette
   await page.evaluate(() =>
     (window as any).jupyterapp.commands.execute('launcher:create')
@@ -620,6 +620,10 @@ test('says in words what is wrong and what to do: missing file, malformed lines,
     'start the translator server'
   );
   await expect(p.locator('.gt-state-badge')).toHaveText('Not started');
+  await p.locator('.gt-job-problem').scrollIntoViewIfNeeded();
+  const refused = testInfo.outputPath('panel-error.png');
+  await panel(page).screenshot({ path: refused });
+  fs.copyFileSync(refused, path.join(DOCS, 'panel-error.png'));
 
   // without translation the job runs, and the malformed line is listed with its number
   await openOptions(page);
@@ -635,4 +639,8 @@ test('says in words what is wrong and what to do: missing file, malformed lines,
   await expect(p.locator('.gt-job-problem .gt-malformed')).toContainText(
     'line 2: bad json'
   );
+  await p.locator('.gt-job-problem').scrollIntoViewIfNeeded();
+  const malformed = testInfo.outputPath('panel-malformed.png');
+  await panel(page).screenshot({ path: malformed });
+  fs.copyFileSync(malformed, path.join(DOCS, 'panel-malformed.png'));
 });
