@@ -44,7 +44,7 @@ snoop.install(columns='', replace_watch_extras=(), formatter_class=CallHeaderFor
 # ` at 0x…` as the original's translate step removes it, and any other long hex number
 # (an address wrapped onto its own line by a long repr).
 ADDRESS = re.compile(r'( at)? ?0x[0-9a-fA-F]{6,}')
-LINE_NO = re.compile(r'^( *)(\d+) \| ', re.M)
+LINE_NO = re.compile(r'^( *)(\d+) \| (.*)$', re.M)
 
 
 def paste_args(kwargs, quoting='repr'):
@@ -94,16 +94,21 @@ def run_baseline(code, funcname, kwargs, *, timeout=5.0, quoting='repr', python=
     return ('ok' if ok else 'error'), text, line_map
 
 
-def normalise(text, line_map=None):
-    """Addresses removed and (with ``line_map``) line numbers of the generated script
-    turned into the problem's own."""
+def normalise(text, line_map=None, code=None):
+    """Addresses removed and (with ``line_map`` and the problem's ``code``) line numbers of
+    the generated script turned into the problem's own. A numbered line is renumbered only
+    when its text is that source line: traced library code keeps its own numbers."""
     text = ADDRESS.sub('', text)
     if line_map is None:
         return text
+    source = code.split('\n') if code is not None else None
 
     def renumber(m):
-        spaces, digits = m.group(1), m.group(2)
-        indent = len(spaces) + len(digits) - max(4, len(digits))
+        spaces, digits, rest = m.group(1), m.group(2), m.group(3)
         n = int(digits)
-        return '{}{:4} | '.format(' ' * indent, line_map.get(n, n))
+        mapped = line_map.get(n)
+        if mapped is None or (source is not None and source[mapped - 1].rstrip() != rest.rstrip()):
+            return m.group(0)
+        indent = len(spaces) + len(digits) - max(4, len(digits))
+        return '{}{:4} | {}'.format(' ' * indent, mapped, rest)
     return LINE_NO.sub(renumber, text)

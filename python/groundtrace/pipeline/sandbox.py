@@ -145,6 +145,7 @@ class Pool:
             os.environ.clear()
             os.environ.update({'PATH': '/usr/bin:/bin', 'HOME': scratch, 'TMPDIR': scratch,
                                'LANG': 'C.UTF-8', 'PYTHONHASHSEED': lim.hash_seed})
+            _forget_modules()
             result = self.targets[task['target']](task['payload'])
             body = json.dumps(result, ensure_ascii=False, default=repr).encode('utf-8', 'surrogatepass')
             head = json.dumps({'status': result.get('status', 'ok'), 'error': result.get('error')}).encode()
@@ -420,11 +421,36 @@ def _children_of(ppid):
     return kids
 
 
-PRELOAD = ('collections', 'itertools', 'functools', 'math', 'heapq', 'bisect', 'json', 're',
-           'string', 'fractions', 'decimal', 'statistics', 'copy', 'operator', 'datetime',
-           'typing', 'dataclasses', 'cmath', 'numbers', 'array', 'textwrap', 'enum', 'queue',
-           'ctypes', 'threading', 'signal', 'time', 'hashlib', 'struct', 'bisect',
-           'numpy')  # imported once here rather than once per item
+# Imported once here rather than once per item. numpy stays loaded in the children (it
+# cannot be imported twice in a process); everything else the original's interpreter would
+# not have loaded is unloaded in each child (see _forget_modules).
+PRELOAD = ('numpy',)
+KEEP_MODULES = None
+
+
+def _original_modules():
+    """Modules loaded in the original's interpreter when the traced call starts (Python,
+    pathlib and snoop), plus numpy's: a child keeps only these, so that an ``import``
+    inside a traced function runs (and is traced) exactly as in the original."""
+    probe = ('import json, sys, pathlib, snoop, snoop.formatting\n'
+             'base = set(sys.modules)\n'
+             'try:\n    import numpy\nexcept ImportError:\n    pass\n'
+             'print(json.dumps(sorted(set(sys.modules))))')
+    try:
+        out = subprocess.run([sys.executable, '-c', probe], capture_output=True, check=True,
+                             env={'PATH': os.environ.get('PATH', ''), 'PYTHONPATH': ''}).stdout
+        return frozenset(json.loads(out))
+    except Exception:
+        return None
+
+
+def _forget_modules():
+    if KEEP_MODULES is None:
+        return
+    for name in list(sys.modules):
+        if name in KEEP_MODULES or name.startswith('groundtrace') or sys.modules[name] is None:
+            continue
+        del sys.modules[name]  # our references stay valid; a new import loads it afresh
 
 
 WARM_UP_CODE = '''
@@ -471,11 +497,13 @@ def pool_main(argv=None):
     args = parser.parse_args(argv)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    for name in PRELOAD:  # children of an unprivileged uid may not read the stdlib later
+    for name in PRELOAD:
         try:
             importlib.import_module(name)
         except ImportError:
             pass
+    global KEEP_MODULES
+    KEEP_MODULES = _original_modules()
     # snoop.Config tries these optional modules on every trace; a failed import is not
     # cached and costs a search of sys.path each time, so remember the failure once.
     for name in ('prettyprinter', 'pprintpp'):
