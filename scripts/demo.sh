@@ -1,13 +1,53 @@
 #!/usr/bin/env bash
-# Installs groundtrace (scripts/setup.sh) and opens JupyterLab on the demo notebook.
+# Installs groundtrace (scripts/setup.sh), starts the DEMO translator (a 135M-parameter
+# model on the CPU behind a vLLM-shaped API, demo quality only) and opens JupyterLab on
+# the demo notebook, with the Dataset Generator pointed at the bundled toy data.
 #   bash scripts/demo.sh                 # opens a browser when there is a display
 #   bash scripts/demo.sh --no-browser    # headless: serve only (or GROUNDTRACE_HEADLESS=1)
 #   PORT=9999 bash scripts/demo.sh       # another port (default 8888)
+#   GROUNDTRACE_TRANSLATOR_URL=http://gpu-node:8000/v1 GROUNDTRACE_TRANSLATOR_MODEL=Qwen/Qwen3-32B bash scripts/demo.sh
+#                                        # use a real vLLM server instead of the demo translator
 # Any other arguments are passed to `jupyter lab`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 bash scripts/setup.sh
-export PATH="$PWD/.venv/bin:$PATH"
+export PATH="$ROOT/.venv/bin:$PATH"
+
+translator_pid=
+cleanup() { [ -n "$translator_pid" ] && kill "$translator_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+if [ -z "${GROUNDTRACE_TRANSLATOR_URL:-}" ]; then
+  port=${TRANSLATOR_PORT:-8011}
+  echo "==> Starting the DEMO translator (SmolLM2-135M-Instruct on the CPU) on 127.0.0.1:$port"
+  mkdir -p .cache
+  PYTHON="$ROOT/.venv/bin/python" bash demo/translator/start.sh --port "$port" > .cache/demo-translator.log 2>&1 &
+  translator_pid=$!
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    kill -0 "$translator_pid" 2>/dev/null || break
+    sleep 1
+  done
+  if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
+    export GROUNDTRACE_TRANSLATOR_URL="http://127.0.0.1:$port/v1"
+    export GROUNDTRACE_TRANSLATOR_MODEL=smollm2-135m-instruct-demo
+  else
+    echo "The demo translator did not start (see .cache/demo-translator.log); tracing works, translating will not." >&2
+  fi
+fi
+
+# Demo defaults for the Dataset Generator (this .venv only): the bundled toy data.
+mkdir -p .venv/share/jupyter/lab/settings
+python - "${GROUNDTRACE_TRANSLATOR_URL:-}" "${GROUNDTRACE_TRANSLATOR_MODEL:-}" <<'PY'
+import json, sys
+url, model = sys.argv[1:3]
+defaults = {'input': 'data/pyedu_toy.jsonl', 'output': 'runs/demo'}
+if url:
+    defaults.update(translatorUrl=url, model=model)
+with open('.venv/share/jupyter/lab/settings/overrides.json', 'w') as f:
+    json.dump({'groundtrace:generator': defaults}, f, indent=2)
+PY
 
 args=(--ServerApp.port="${PORT:-8888}")
 if [ "${GROUNDTRACE_HEADLESS:-}" = 1 ] || { [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ "$(uname)" = Linux ]; }; then
@@ -17,4 +57,4 @@ if [ "$(id -u)" -eq 0 ]; then
   args+=(--ServerApp.allow_root=True)
 fi
 echo "Starting JupyterLab with the groundtrace demo (Ctrl-C to stop)…"
-exec jupyter lab --ServerApp.root_dir="$PWD" demo/demo.ipynb "${args[@]}" "$@"
+jupyter lab --ServerApp.root_dir="$ROOT" demo/demo.ipynb "${args[@]}" "$@"

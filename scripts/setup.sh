@@ -75,6 +75,10 @@ log "Installing groundtrace (editable) with its Python dependencies"
 pip install -q --no-build-isolation -e ".[test]"
 # The editable install links the Python package; link the built labextension too.
 quietly jupyter labextension develop --overwrite .
+# An editable install skips the wheel's shared-data: enable the server extension (the
+# translator and viewer routes) the way the wheel does.
+mkdir -p .venv/etc/jupyter/jupyter_server_config.d
+cp jupyter-config/server-config/groundtrace.json .venv/etc/jupyter/jupyter_server_config.d/groundtrace.json
 
 if [ -n "$ui_install" ]; then
   wait "$ui_install" || { echo "npm ci in ui-tests failed" >&2; exit 1; }

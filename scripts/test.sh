@@ -45,7 +45,8 @@ wheel = next(pathlib.Path(sys.argv[1]).glob('groundtrace-*.whl'))
 names = zipfile.ZipFile(wheel).namelist()
 need = ['share/jupyter/labextensions/groundtrace/package.json',
         'share/jupyter/labextensions/groundtrace/install.json',
-        'groundtrace/schema/trace.schema.json']
+        'groundtrace/schema/trace.schema.json',
+        'etc/jupyter/jupyter_server_config.d/groundtrace.json']
 missing = [n for n in need if not any(name.endswith(n) for name in names)]
 print(wheel.name, len(names), 'files;', 'missing: ' + ', '.join(missing) if missing else 'labextension and schema included')
 sys.exit(1 if missing else 0)
@@ -59,10 +60,15 @@ check_labextension() {
   jupyter labextension list 2>&1 | grep -E "groundtrace.*enabled.*OK"
 }
 
+check_server_extension() {
+  jupyter server extension list 2>&1 | grep -E "groundtrace.server.*OK"
+}
+
 run "pytest" python -m pytest tests -q -p no:cacheprovider
 run "jest" npx jest --ci
 run "wheel contents" check_wheel
 run "labextension enabled" check_labextension
+run "server extension enabled" check_server_extension
 run "galata (ui-tests)" env CI=1 bash -c 'cd ui-tests && npx playwright test'
 
 echo

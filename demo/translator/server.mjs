@@ -13,7 +13,9 @@ const { values: options } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'model-id': { type: 'string', default: 'smollm2-135m-instruct-demo' },
     'context-size': { type: 'string', default: '8192' },
-    threads: { type: 'string', default: '1' }
+    threads: { type: 'string', default: '1' },
+    // A 135M model rambles; capping the answer keeps a demo narration to seconds.
+    'max-tokens-cap': { type: 'string', default: '768' }
   }
 });
 if (!options.model) {
@@ -75,7 +77,7 @@ async function complete(req, res, body) {
     return vllmError(res, 400, 'messages must end with a user message');
   }
   const promptTokens = promptTokenCount(messages);
-  const maxTokens = Math.min(Number(body.max_tokens ?? 512), CONTEXT_SIZE);
+  const maxTokens = Math.min(Number(body.max_tokens ?? 512), Number(options['max-tokens-cap']), CONTEXT_SIZE);
   if (promptTokens + maxTokens > CONTEXT_SIZE) {
     return vllmError(
       res,
