@@ -11,8 +11,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / 'python'))
 sys.path.insert(0, str(REPO / 'tests'))
 
-# shared/ sits beside the checkout (CI copies it there too); GROUNDTRACE_TOY_DATA overrides.
-TOY_DATA = Path(os.environ.get('GROUNDTRACE_TOY_DATA', REPO.parent / 'shared' / 'data' / 'pyedu_toy.jsonl'))
+# The toy problems bundled in data/ (a copy of shared/data); GROUNDTRACE_TOY_DATA overrides.
+TOY_DATA = Path(os.environ.get('GROUNDTRACE_TOY_DATA', REPO / 'data' / 'pyedu_toy.jsonl'))
 
 
 @pytest.fixture(scope='session')
