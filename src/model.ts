@@ -197,15 +197,7 @@ export class TraceModel {
     if (!event) {
       return [];
     }
-    const values = new Map<string, string>();
-    for (const index of this._frameEvents.get(event.frame) ?? []) {
-      if (index > eventIndex) {
-        break;
-      }
-      for (const [name, value] of this.doc.events[index].changes) {
-        values.set(name, value);
-      }
-    }
+    const values = this._valuesAt(event.frame, eventIndex);
     const changedNow = new Set(this._changesSincePreviousStep(step));
     return Array.from(values, ([name, value]) => ({
       name,
@@ -317,9 +309,20 @@ export class TraceModel {
     let nodes = this.callTree;
     let found: ICallNode | null = null;
     for (;;) {
-      const inside: ICallNode | undefined = nodes.find(
-        node => node.firstStep <= step && step <= node.lastStep
-      );
+      // Calls are in order of their first steps: the last one starting at or before `step`.
+      let low = 0;
+      let high = nodes.length - 1;
+      let at = -1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        if (nodes[mid].firstStep <= step) {
+          at = mid;
+          low = mid + 1;
+        } else {
+          high = mid - 1;
+        }
+      }
+      const inside = at >= 0 && step <= nodes[at].lastStep ? nodes[at] : null;
       if (!inside) {
         return found;
       }
@@ -368,6 +371,39 @@ export class TraceModel {
     return Math.min(before + 1, this.steps.length - 1);
   }
 
+  /**
+   * A frame's variables after its events up to `eventIndex`. Every SNAPSHOT_EVERY-th
+   * event of a frame keeps a snapshot, so a jump anywhere in a long loop applies at
+   * most that many events' changes.
+   */
+  private _valuesAt(frame: number, eventIndex: number): Map<string, string> {
+    const indices = this._frameEvents.get(frame) ?? [];
+    const last = lastAtOrBefore(indices, eventIndex);
+    let snapshots = this._snapshots.get(frame);
+    if (!snapshots) {
+      snapshots = [new Map()];
+      this._snapshots.set(frame, snapshots);
+    }
+    // snapshots[k] holds the values before indices[k * SNAPSHOT_EVERY]
+    const wanted = Math.floor((last + 1) / SNAPSHOT_EVERY);
+    for (let k = snapshots.length; k <= wanted; k++) {
+      const values = new Map(snapshots[k - 1]);
+      for (let i = (k - 1) * SNAPSHOT_EVERY; i < k * SNAPSHOT_EVERY; i++) {
+        for (const [name, value] of this.doc.events[indices[i]].changes) {
+          values.set(name, value);
+        }
+      }
+      snapshots.push(values);
+    }
+    const values = new Map(snapshots[wanted]);
+    for (let i = wanted * SNAPSHOT_EVERY; i <= last; i++) {
+      for (const [name, value] of this.doc.events[indices[i]].changes) {
+        values.set(name, value);
+      }
+    }
+    return values;
+  }
+
   /** Names whose changes belong to this step: the current event and the silent events before it. */
   private _changesSincePreviousStep(step: number): string[] {
     const eventIndex = this.steps[step];
@@ -413,10 +449,13 @@ export class TraceModel {
   private _stepTextStarts: number[];
   private _hitCounts = new Map<string, number[]>();
   private _callTree: ICallNode[] | null = null;
+  private _snapshots = new Map<number, Map<string, string>[]>();
   private _frameEvents = new Map<number, number[]>();
   private _parents = new Map<number, number | null>();
   private _stateChanged = new Signal<this, void>(this);
 }
+
+const SNAPSHOT_EVERY = 256;
 
 /** The index of the last element of an ascending array that is <= value, or -1. */
 export function lastAtOrBefore(

@@ -454,15 +454,16 @@ export class TraceView extends Widget {
   private _renderCalls(): void {
     if (!this._callRows) {
       this._callRows = this.model.callRows(this._collapsed);
+      this._callRowIndex = new Map(
+        this._callRows.map((row, index) => [row.node, index])
+      );
       this._calls.setCount(this._callRows.length);
     }
     const current = this.model.callAt();
     if (current !== this._currentCall) {
       this._currentCall = current;
       this._calls.refresh();
-      const index = current
-        ? this._callRows.findIndex(row => row.node === current)
-        : -1;
+      const index = current ? (this._callRowIndex.get(current) ?? -1) : -1;
       if (index >= 0) {
         this._calls.scrollToIndex(index);
       }
@@ -566,6 +567,7 @@ export class TraceView extends Widget {
   private _stack!: HTMLElement;
   private _calls!: VirtualList;
   private _callRows: ICallRow[] | null = null;
+  private _callRowIndex = new Map<ICallRow['node'], number>();
   private _collapsed = new Set<number>();
   private _currentCall: ICallRow['node'] | null | undefined = undefined;
   private _snoop!: VirtualList;

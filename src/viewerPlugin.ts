@@ -293,13 +293,22 @@ function restoreArgs(widget: ViewerWidget): ReadonlyPartialJSONObject {
     case 'sample':
       return { output: source.output, id: source.id, step };
     default:
-      return JSON.stringify(source.document).length <= MAX_SAVED_DOCUMENT_CHARS
+      return approximateSize(source.document) <= MAX_SAVED_DOCUMENT_CHARS
         ? {
             document: source.document as unknown as ReadonlyPartialJSONObject,
             step
           }
         : {};
   }
+}
+
+/** About the JSON size of a document, without serializing it on every save. */
+function approximateSize(document: TraceDocument): number {
+  const sources = Object.values(document.sources).reduce(
+    (sum, text) => sum + text.length,
+    0
+  );
+  return document.text.length + sources + document.events.length * 160;
 }
 
 /** A stable id part for a source (the same trace opens one viewer). */

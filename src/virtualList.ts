@@ -13,7 +13,7 @@ export interface IVirtualListOptions {
   fallbackRows?: number;
 }
 
-const OVERSCAN = 20;
+const OVERSCAN = 10;
 
 export class VirtualList {
   constructor(private readonly _options: IVirtualListOptions) {
