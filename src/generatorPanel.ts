@@ -129,6 +129,9 @@ interface IContentsDragEvent extends DragEvent {
 }
 
 const CONTENTS_MIME = 'application/x-jupyter-icontents';
+/** Sample rows asked for at a time, and at most (jobs.schema.json caps `limit`). */
+const SAMPLE_PAGE = 200;
+const MAX_SAMPLE_ROWS = 1000;
 const DRAG_EVENTS = ['lm-dragenter', 'lm-dragover', 'lm-dragleave', 'lm-drop'];
 
 /**
@@ -384,11 +387,20 @@ export class GeneratorPanel extends Widget {
       timer = window.setTimeout(() => void this._loadSamples(), 250);
     });
     filters.append(this._statusFilter, this._verdictFilter, this._searchField);
+    this._moreButton.textContent = 'Show more';
+    this._moreButton.addEventListener('click', () => {
+      this._sampleLimit = Math.min(
+        MAX_SAMPLE_ROWS,
+        this._sampleLimit + SAMPLE_PAGE
+      );
+      void this._loadSamples(false);
+    });
     samples.append(
       this._browseButton,
       filters,
       this._sampleSummary,
-      this._sampleList
+      this._sampleList,
+      this._moreButton
     );
 
     this._fillForm();
@@ -650,10 +662,14 @@ export class GeneratorPanel extends Widget {
 
   // ---------------------------------------------------------------- samples
 
-  private async _loadSamples(): Promise<void> {
+  /** Asks the kernel for the folder's items (a new filter starts from the first page). */
+  private async _loadSamples(firstPage = true): Promise<void> {
     const output = this.model.folder ?? this._form.output;
     if (!output) {
       return;
+    }
+    if (firstPage) {
+      this._sampleLimit = SAMPLE_PAGE;
     }
     this._sampleSummary.textContent = 'Reading the folder…';
     try {
@@ -663,7 +679,7 @@ export class GeneratorPanel extends Widget {
         status: this._statusFilter.value,
         verdict: this._verdictFilter.value,
         query: this._searchField.value,
-        limit: 200
+        limit: this._sampleLimit
       });
       this._samples = list;
       this._samplesOutput = output;
@@ -688,6 +704,7 @@ export class GeneratorPanel extends Widget {
     if (!list) {
       this._sampleList.replaceChildren();
       this._sampleSummary.textContent = '';
+      this._moreButton.hidden = true;
       return;
     }
     fillSelect(this._statusFilter, 'All statuses', list.statuses);
@@ -699,6 +716,8 @@ export class GeneratorPanel extends Widget {
     if (list.rows.length < list.matched) {
       this._sampleSummary.textContent += ` (first ${list.rows.length} shown)`;
     }
+    this._moreButton.hidden =
+      list.rows.length >= list.matched || this._sampleLimit >= MAX_SAMPLE_ROWS;
     this._sampleList.replaceChildren(
       ...list.rows.map(row => {
         const item = element('li', 'gt-sample');
@@ -975,6 +994,8 @@ export class GeneratorPanel extends Widget {
   private _searchField = element('input', 'gt-text gt-search');
   private _sampleSummary = element('div', 'gt-note gt-sample-summary');
   private _sampleList = element('ul', 'gt-samples');
+  private _moreButton = element('button', 'jp-Button gt-more');
+  private _sampleLimit = SAMPLE_PAGE;
   private _samples: SampleList | null = null;
   private _samplesOutput = '';
   private _mayConnect = false;

@@ -301,6 +301,21 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
   await expect(panel(page).locator('.gt-sample-summary')).toHaveText(
     /^\d+ items/
   );
+  // a long list comes a page at a time
+  const total = Number(
+    /^(\d+)/.exec(
+      (await panel(page).locator('.gt-sample-summary').textContent())!
+    )![1]
+  );
+  await expect(panel(page).locator('.gt-sample')).toHaveCount(
+    Math.min(total, 200)
+  );
+  if (total > 200) {
+    await panel(page).locator('.gt-more').click();
+    await expect(panel(page).locator('.gt-sample')).toHaveCount(
+      Math.min(total, 400)
+    );
+  }
   await panel(page).locator('.gt-status-filter').selectOption('ok');
   if (CAN_TRANSLATE) {
     await panel(page).locator('.gt-verdict-filter').selectOption('pass');
