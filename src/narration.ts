@@ -34,7 +34,8 @@ function lineShowing(model: TraceModel, value: string, from: number): number {
     ? new RegExp(`(?<![\\w.])${escapeRegExp(text)}(?![\\w])`)
     : null;
   for (let line = from; line < model.lines.length; line++) {
-    const content = model.lines[line];
+    // Not the line numbers snoop prints before the code ("   6 | …").
+    const content = model.lines[line].replace(/^\s*\d+ \|/, '');
     if (content.includes(text) && (!pattern || pattern.test(content))) {
       return line;
     }
