@@ -473,6 +473,7 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
     .slice(1)
     .map(Number);
   expect(done).toBeLessThan(total);
+  console.log(`cancelled mid-trace at ${done} / ${total} items`);
   const traced = await readJsonl(page, `${tmpPath}/resumed/traces.jsonl`);
   expect(traced.length).toBeGreaterThan(0);
   expect(traced.length).toBeLessThan(total);
