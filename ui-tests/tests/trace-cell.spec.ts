@@ -123,6 +123,16 @@ test('Trace Cell shows a stepping trace that survives save and reload', async ({
   await cell.screenshot({ path: testInfo.outputPath('trace-view-dark.png') });
   await page.theme.setLightTheme();
 
+  // The same trace full-size in the main-area Trace Viewer.
+  await view.locator('.gt-openViewer').click();
+  const full = page.locator('.jp-MainAreaWidget .gt-TraceViewer');
+  await expect(full).toBeVisible();
+  await expect(full.locator('.gt-counter')).toHaveText(/^Step 1 of \d+$/);
+  await expect(full.locator('.gt-callLabel').nth(1)).toHaveText(
+    'factorial(n=4)'
+  );
+  await page.notebook.activate(name);
+
   await page.notebook.save();
   await page.reload();
   if (!(await page.notebook.isOpen(name))) {
