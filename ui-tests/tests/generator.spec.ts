@@ -11,10 +11,14 @@ import * as path from 'path';
  */
 
 const REPO = path.resolve(__dirname, '..', '..');
-// shared/ sits beside the checkout (in CI too); GROUNDTRACE_TOY_DATA overrides.
+// The toy problems bundled in data/ (a copy of shared/data, which sits beside the checkout
+// in CI); GROUNDTRACE_TOY_DATA overrides.
 const TOY_DATA =
   process.env.GROUNDTRACE_TOY_DATA ??
-  path.resolve(REPO, '..', 'shared', 'data', 'pyedu_toy.jsonl');
+  [
+    path.join(REPO, 'data', 'pyedu_toy.jsonl'),
+    path.resolve(REPO, '..', 'shared', 'data', 'pyedu_toy.jsonl')
+  ].find(file => fs.existsSync(file))!;
 const N_PROBLEMS = 30;
 let TRANSLATOR_URL = '';
 const TRANSLATOR_MODEL = 'fake/Qwen3-toy';
