@@ -24,6 +24,17 @@ apt_install() {
 
 command -v node >/dev/null || { echo "Node.js 20 is required (node not found)" >&2; exit 1; }
 
+# The dataset engine runs untrusted problem code inside bubblewrap (read-only root, no
+# network, own PID namespace); without it, it falls back to process limits alone.
+if ! command -v bwrap >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    log "Installing bubblewrap (the dataset sandbox)"
+    apt_install bubblewrap || echo "bubblewrap could not be installed: items will run with process limits only" >&2
+  else
+    echo "note: bubblewrap (apt-get install bubblewrap) is missing; items will run with process limits only" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   log "Creating .venv"
   if ! "$PYTHON" -m venv .venv 2>/dev/null; then

@@ -15,6 +15,7 @@ import hashlib
 import json
 import linecache
 import os
+import pprint
 import re
 import sys
 import sysconfig
@@ -102,6 +103,7 @@ def _new_config(limits, source_names):
         color=False,
         replace_watch_extras=(),
         formatter_class=TraceRecorder,
+        pformat=pprint.pformat,  # else every Config retries importing prettyprinter/pprintpp
     )
     config.formatter.limits = limits
     config.formatter.source_names = source_names
