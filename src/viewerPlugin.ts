@@ -196,11 +196,17 @@ export const viewerPlugin: JupyterFrontEndPlugin<void> = {
             return await openFromFile(path, args['id'], step);
           }
           if (args['output'] !== undefined && args['id'] !== undefined) {
-            return await commands.execute(CommandIDs.openSample, {
+            // A sample comes through the Dataset Generator's kernel: once the app is
+            // restored, so restoring the layout never waits for that kernel to start.
+            const sample = {
               output: String(args['output']),
               id: String(args['id']),
               step
-            });
+            };
+            void app.restored.then(() =>
+              commands.execute(CommandIDs.openSample, sample)
+            );
+            return undefined;
           }
         } catch (reason) {
           await showErrorMessage('Trace Viewer', (reason as Error).message);
