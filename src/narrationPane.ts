@@ -54,6 +54,7 @@ export class NarrationPane extends Widget {
     this._translate.addEventListener('click', () => void this.translate());
     this._stop = element('button', 'gt-button jp-Button gt-stop', 'Stop');
     this._stop.type = 'button';
+    this._stop.title = 'Cancel the narration (Escape)';
     this._stop.hidden = true;
     this._stop.addEventListener('click', () => this.stop());
     this._asMarkdown = element(
@@ -62,7 +63,7 @@ export class NarrationPane extends Widget {
       'Show as Markdown'
     );
     this._asMarkdown.type = 'button';
-    this._asMarkdown.hidden = !_options.markdown;
+    this._asMarkdown.hidden = true;
     this._asMarkdown.addEventListener(
       'click',
       () => void this._toggleMarkdown()
@@ -89,6 +90,14 @@ export class NarrationPane extends Widget {
       this._text,
       this._rendered
     );
+
+    // Escape stops a narration being streamed, wherever the focus is in the pane.
+    this.node.addEventListener('keydown', event => {
+      if (event.key === 'Escape' && this._controller) {
+        this.stop();
+        event.stopPropagation();
+      }
+    });
 
     const stored = _options.stored;
     if (stored && stored.status && stored.status !== 'ok') {
@@ -144,6 +153,7 @@ export class NarrationPane extends Widget {
     this._thinkingBox.hidden = true;
     this._verdict.textContent = '';
     this._verification = null;
+    this._asMarkdown.hidden = true;
     this._rendered.hidden = true;
     this._text.hidden = false;
     let content = '';
@@ -254,6 +264,7 @@ export class NarrationPane extends Widget {
     this._rendered.hidden = true;
     this._text.hidden = false;
     this._asMarkdown.textContent = 'Show as Markdown';
+    this._asMarkdown.hidden = !this._options.markdown || !final;
   }
 
   /** The verdict, then the narration again with each stated value marked and linked. */
