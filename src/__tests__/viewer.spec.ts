@@ -4,7 +4,7 @@ import { TraceModel } from '../model';
 import { narrationMarks } from '../narration';
 import { TraceDocument, TraceEvent } from '../schema';
 import { TraceView } from '../traceView';
-import { parseJsonl, pickRecord } from '../viewerSources';
+import { itemFromRecord, parseJsonl, pickRecord } from '../viewerSources';
 import { eventIndex, fixtures } from './fixtures';
 
 const { factorial, exception } = fixtures;
@@ -270,5 +270,38 @@ describe('records of dataset files', () => {
     expect(pickRecord(records, '#0')).toEqual({ id: '3_0' });
     expect(pickRecord(records, '1')).toEqual({ id: '3_1' });
     expect(pickRecord(records, 'nope')).toBeNull();
+  });
+});
+
+describe('a record opened from a translated.jsonl', () => {
+  it('takes the trace record and the structured trace from the same folder', async () => {
+    const files: Record<string, string> = {
+      'run/traces.jsonl': `${JSON.stringify({ id: '7_0', input: { n: 3 } })}\n`,
+      'run/documents.jsonl': `${JSON.stringify({ id: '7_0', document: factorial })}\n`
+    };
+    const read: string[] = [];
+    const contents = {
+      get: async (path: string) => {
+        read.push(path);
+        if (!(path in files)) {
+          throw new Error('404');
+        }
+        return { content: files[path] };
+      }
+    } as any;
+    const translation = {
+      id: '7_0',
+      final: 'Final answer: 6',
+      verdict: 'pass'
+    };
+    const item = await itemFromRecord(
+      contents,
+      'run/translated.jsonl',
+      translation
+    );
+    expect(item.record).toEqual({ id: '7_0', input: { n: 3 } });
+    expect(item.translation).toBe(translation);
+    expect(item.document?.title).toBe(factorial.title);
+    expect(read.sort()).toEqual(['run/documents.jsonl', 'run/traces.jsonl']);
   });
 });
