@@ -73,6 +73,7 @@ export class TraceViewer extends SplitPanel {
     side.node.append(this.narration.node);
     this.addWidget(side);
     this.setRelativeSizes([3, 2]);
+    this._orientation = this.orientation;
   }
 
   readonly item: IViewerItem;
@@ -95,6 +96,17 @@ export class TraceViewer extends SplitPanel {
     }
     this.narration.dispose();
     super.dispose();
+  }
+
+  /** A narrow viewer puts the item and narration under the trace. */
+  protected onResize(msg: Widget.ResizeMessage): void {
+    const width = msg.width >= 0 ? msg.width : this.node.offsetWidth;
+    const wanted =
+      width > 0 && width < NARROW_PX ? 'vertical' : this._orientation;
+    if (this.orientation !== wanted) {
+      this.orientation = wanted;
+    }
+    super.onResize(msg);
   }
 
   private _renderItem(node: HTMLElement, item: IViewerItem): void {
@@ -134,8 +146,11 @@ export class TraceViewer extends SplitPanel {
     }
   }
 
+  private _orientation: SplitPanel.Orientation;
   private _stepChanged = new Signal<this, void>(this);
 }
+
+const NARROW_PX = 760;
 
 /** The record the Python routes prompt and verify with. */
 export function recordForPython(item: IViewerItem): Record<string, unknown> {
