@@ -227,7 +227,7 @@ export class TraceView extends Widget {
     this._banner = element('div', 'gt-banner');
     const truncation = this.model.truncation;
     if (truncation) {
-      this._banner.textContent = `⚠ ${truncation.message} — the trace below is incomplete.`;
+      this._banner.textContent = `Incomplete trace: ${truncation.message}.`;
     }
     this._banner.hidden = !truncation;
 
