@@ -20,6 +20,8 @@ export interface IStackFrame {
   comprehension?: string;
   source: string;
   line: number;
+  /** The step showing the frame where it is at this step (its latest printed event). */
+  step: number;
 }
 
 /** One call in the call tree: a frame from its call event to its last event. */
@@ -216,14 +218,17 @@ export class TraceModel {
     const stack: IStackFrame[] = [];
     let frame: number | null | undefined = event.frame;
     while (frame !== null && frame !== undefined) {
-      const latest = this._latestEventOfFrame(frame, eventIndex);
-      if (latest) {
+      const indices = this._frameEvents.get(frame) ?? [];
+      const at = lastAtOrBefore(indices, eventIndex);
+      if (at >= 0) {
+        const latest = this.doc.events[indices[at]];
         stack.unshift({
           frame,
           function: latest.function,
           comprehension: latest.comprehension,
           source: latest.source,
-          line: latest.line
+          line: latest.line,
+          step: this.stepForEvent(indices[at])
         });
       }
       frame = this._parents.get(frame);
@@ -417,15 +422,6 @@ export class TraceModel {
       }
     }
     return names;
-  }
-
-  private _latestEventOfFrame(
-    frame: number,
-    atOrBefore: number
-  ): TraceEvent | null {
-    const indices = this._frameEvents.get(frame) ?? [];
-    const at = lastAtOrBefore(indices, atOrBefore);
-    return at >= 0 ? this.doc.events[indices[at]] : null;
   }
 
   private _findStep(

@@ -444,9 +444,15 @@ export class TraceView extends Widget {
         if (index > 0) {
           this._stack.append(' › ');
         }
-        this._stack.append(
-          element('span', 'gt-stackFrame', `${frameName(frame)}:${frame.line}`)
+        const link = element(
+          'button',
+          'gt-stackFrame',
+          `${frameName(frame)}:${frame.line}`
         );
+        link.type = 'button';
+        link.title = `Go to step ${frame.step + 1}, where this frame is`;
+        link.addEventListener('click', () => this.model.goTo(frame.step));
+        this._stack.append(link);
       });
     }
   }

@@ -213,6 +213,25 @@ describe('TraceView in the viewer', () => {
     expect(line.classList.contains('gt-mod-current')).toBe(true);
   });
 
+  it('jumps to a caller from the call stack', () => {
+    const view = mount(factorial);
+    const deepest = eventIndex(
+      factorial,
+      e => e.kind === 'return' && e.value === '1'
+    );
+    view.model.goTo(view.model.stepForEvent(deepest));
+    const frames = Array.from(view.node.querySelectorAll('.gt-stackFrame'));
+    expect(frames.map(f => f.textContent)).toEqual([
+      'the cell:6',
+      'factorial:4',
+      'factorial:4',
+      'factorial:3'
+    ]);
+    (frames[1] as HTMLElement).click();
+    expect(view.model.event).toMatchObject({ function: 'factorial', line: 4 });
+    expect(view.model.callStack()).toHaveLength(2);
+  });
+
   it('offers Open in viewer only when it can open one', () => {
     const opened: string[] = [];
     const view = mount(factorial, { onOpen: () => opened.push('yes') });
