@@ -541,6 +541,7 @@ def bwrap_command():
                '--perms', '1777', '--tmpfs', '/dev/shm',
                '--unshare-net', '--unshare-pid', '--die-with-parent']
         cmd += _readable_python_binds()
+        cmd += _binds_under_private_tmp()
         probe = subprocess.run(cmd + [sys.executable, '-c', 'pass'], capture_output=True)
         if probe.returncode != 0:
             why = 'bwrap cannot start here ({})'.format(
@@ -555,9 +556,7 @@ def _readable_python_binds():
     /root) is re-exposed alone on a fresh tmpfs so they can still import and read source."""
     binds = []
     hidden = set()
-    paths = {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, sys.exec_prefix]
-             + [p for p in sys.path if p and os.path.isdir(p)]}
-    for path in sorted(paths):
+    for path in sorted(_python_paths()):
         parts = path.split('/')
         for i in range(2, len(parts)):
             parent = '/'.join(parts[:i])
@@ -573,6 +572,25 @@ def _readable_python_binds():
                     binds += ['--perms', '0755', '--dir', '/'.join(parts[:j])]
                 binds += ['--ro-bind', path, path]
                 break
+    return binds
+
+
+def _python_paths():
+    return {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, sys.exec_prefix]
+            + [p for p in sys.path if p and os.path.isdir(p)]}
+
+
+def _binds_under_private_tmp():
+    """The sandbox gets an empty /tmp; a Python, venv or checkout that lives under /tmp
+    (a CI clone, say) is bound back read-only so the pool can still start and import."""
+    binds = []
+    for path in sorted(_python_paths()):
+        if not path.startswith('/tmp/'):
+            continue
+        parts = path.split('/')
+        for j in range(3, len(parts)):  # parents bwrap would otherwise create as 0700
+            binds += ['--perms', '0755', '--dir', '/'.join(parts[:j])]
+        binds += ['--ro-bind', path, path]
     return binds
 
 
