@@ -4,13 +4,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { DOCS, patientConditions, PYTHON, REPO, slowStartUse } from './setup';
+
 /**
  * The Dataset Generator panel end to end: a real kernel starts real `groundtrace run`
  * jobs on 30 toy problems; the translator is the local vLLM-shaped server
  * (tests/fake_vllm.py, started by playwright.config.js).
  */
 
-const REPO = path.resolve(__dirname, '..', '..');
 // The toy problems bundled in data/ (a copy of shared/data, which sits beside the checkout
 // in CI); GROUNDTRACE_TOY_DATA overrides.
 const TOY_DATA =
@@ -22,47 +23,11 @@ const TOY_DATA =
 const N_PROBLEMS = 30;
 let TRANSLATOR_URL = '';
 const TRANSLATOR_MODEL = 'fake/Qwen3-toy';
-const PYTHON =
-  process.env.GROUNDTRACE_PYTHON ??
-  (fs.existsSync(path.join(REPO, '.venv', 'bin', 'python'))
-    ? path.join(REPO, '.venv', 'bin', 'python')
-    : 'python3');
-const STARTUP_TIMEOUT = 120_000;
 const JOB_TIMEOUT = 240_000;
-const DOCS = path.join(REPO, 'docs');
 
-/** Whether the CLI has the translate stage yet (issue 4 wires it in). */
-const CAN_TRANSLATE = (() => {
-  try {
-    const help = execFileSync(
-      PYTHON,
-      ['-m', 'groundtrace.cli', 'run', '--help'],
-      {
-        cwd: REPO,
-        env: { ...process.env, PYTHONPATH: path.join(REPO, 'python') },
-        encoding: 'utf8'
-      }
-    );
-    return help.includes('--translator-url');
-  } catch {
-    return false;
-  }
-})();
-const STAGES = CAN_TRANSLATE
-  ? ['filter', 'trace', 'select', 'translate', 'build']
-  : ['filter', 'trace', 'select'];
+const STAGES = ['filter', 'trace', 'select', 'translate', 'build'];
 
-test.use({
-  autoGoto: false,
-  viewport: { width: 1280, height: 1100 },
-  waitForApplication: async ({}, use) => {
-    await use(async page => {
-      await page
-        .locator('#jupyterlab-splash')
-        .waitFor({ state: 'detached', timeout: STARTUP_TIMEOUT });
-    });
-  }
-});
+test.use({ ...slowStartUse, viewport: { width: 1280, height: 1100 } });
 
 let translator: ChildProcess | null = null;
 
@@ -98,9 +63,7 @@ test.afterAll(() => {
 });
 
 test.beforeEach(async ({ page, tmpPath }) => {
-  const waitForCondition = page.waitForCondition.bind(page);
-  page.waitForCondition = (fn, timeout) =>
-    waitForCondition(fn, timeout ?? STARTUP_TIMEOUT);
+  patientConditions(page);
   const first = fs
     .readFileSync(TOY_DATA, 'utf8')
     .split('\n')
@@ -321,9 +284,7 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
     );
   }
   await panel(page).locator('.gt-status-filter').selectOption('ok');
-  if (CAN_TRANSLATE) {
-    await panel(page).locator('.gt-verdict-filter').selectOption('pass');
-  }
+  await panel(page).locator('.gt-verdict-filter').selectOption('pass');
   await expect(panel(page).locator('.gt-sample-summary')).toHaveText(
     /^\d+ of \d+ items match/
   );
@@ -344,32 +305,26 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
   await expect(
     view.locator('.gt-block-title', { hasText: 'Returned output' })
   ).toBeVisible();
-  if (CAN_TRANSLATE) {
-    await expect(view.locator('.gt-NarrationPane')).toContainText(
-      'Final answer'
-    );
-  }
+  await expect(view.locator('.gt-NarrationPane')).toContainText('Final answer');
 
   // the folder is a LLaMA-Factory dataset
   const stats = await readJson(page, `${tmpPath}/run/stats.json`);
   expect(
     stats.stages.filter.in + stats.stages.filter.malformed_input.count
   ).toBe(N_PROBLEMS);
-  if (CAN_TRANSLATE) {
-    const train = await readJsonl(page, `${tmpPath}/run/train.jsonl`);
-    expect(train.length).toBeGreaterThan(0);
-    for (const sample of train) {
-      expect(sample.messages.map((m: any) => m.role)).toEqual([
-        'user',
-        'assistant'
-      ]);
-      expect(typeof sample.messages[1].content).toBe('string');
-    }
-    const info = await readJson(page, `${tmpPath}/run/dataset_info.json`);
-    const entry: any = Object.values(info)[0];
-    expect(entry.file_name).toBe('train.jsonl');
-    expect(train.length).toBe(stats.stages.build.out);
+  const train = await readJsonl(page, `${tmpPath}/run/train.jsonl`);
+  expect(train.length).toBeGreaterThan(0);
+  for (const sample of train) {
+    expect(sample.messages.map((m: any) => m.role)).toEqual([
+      'user',
+      'assistant'
+    ]);
+    expect(typeof sample.messages[1].content).toBe('string');
   }
+  const info = await readJson(page, `${tmpPath}/run/dataset_info.json`);
+  const entry: any = Object.values(info)[0];
+  expect(entry.file_name).toBe('train.jsonl');
+  expect(train.length).toBe(stats.stages.build.out);
 
   // the dark theme: every colour comes from JupyterLab's theme variables
   const dark = testInfo.outputPath('panel-finished-dark.png');
@@ -434,9 +389,7 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
     '2',
     '--quiet'
   ];
-  if (CAN_TRANSLATE) {
-    args.push('--translator-url', TRANSLATOR_URL, '--model', TRANSLATOR_MODEL);
-  }
+  args.push('--translator-url', TRANSLATOR_URL, '--model', TRANSLATOR_MODEL);
 
   await openPanel(page);
   await fillForm(page, tmpPath, 'resumed', 1);

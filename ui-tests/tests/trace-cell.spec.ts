@@ -2,6 +2,8 @@ import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { DOCS, patientConditions, slowStartUse } from './setup';
+
 const CODE = [
   'def factorial(n):',
   '    if n <= 1:',
@@ -11,13 +13,8 @@ const CODE = [
   'result = factorial(4)'
 ].join('\n');
 
-const STARTUP_TIMEOUT = 120_000;
-
 test.beforeEach(async ({ page, tmpPath }) => {
-  // Galata gives JupyterLab 15 s to start; a busy 2-core CI machine can need more.
-  const waitForCondition = page.waitForCondition.bind(page);
-  page.waitForCondition = (fn, timeout) =>
-    waitForCondition(fn, timeout ?? STARTUP_TIMEOUT);
+  patientConditions(page);
   await page.goto(`tree/${tmpPath}?reset`);
   // New notebooks go to the file browser's folder: make sure it is the test's own.
   await expect
@@ -25,13 +22,7 @@ test.beforeEach(async ({ page, tmpPath }) => {
     .toBe(tmpPath);
 });
 
-const SCREENSHOT_COPY = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'docs',
-  'trace-view.png'
-);
+const SCREENSHOT_COPY = path.join(DOCS, 'trace-view.png');
 
 /** Types into the first cell's editor as text input (no auto-indent), then leaves edit mode. */
 async function typeInFirstCell(page: any, code: string): Promise<void> {
@@ -40,18 +31,7 @@ async function typeInFirstCell(page: any, code: string): Promise<void> {
   await page.keyboard.press('Escape');
 }
 
-test.use({
-  autoGoto: false,
-  // Ready when the splash screen is gone, however slow a loaded CI machine is;
-  // Galata's default also waits for a Launcher tab, which a reload does not show.
-  waitForApplication: async ({}, use) => {
-    await use(async page => {
-      await page
-        .locator('#jupyterlab-splash')
-        .waitFor({ state: 'detached', timeout: STARTUP_TIMEOUT });
-    });
-  }
-});
+test.use(slowStartUse);
 
 test('Trace Cell shows a stepping trace that survives save and reload', async ({
   page,

@@ -3,42 +3,24 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { DOCS, patientConditions, PYTHON, REPO, slowStartUse } from './setup';
+
 /**
  * The main-area Trace Viewer on a dataset item made by the real tracer, whose values
  * and stored narration carry HTML that must never run; the translator is the fake
  * vLLM server playwright.config.js starts behind the Jupyter server's route.
  */
 
-const REPO = path.resolve(__dirname, '..', '..');
-const DOCS = path.join(REPO, 'docs');
-const PYTHON =
-  process.env.GROUNDTRACE_PYTHON ??
-  (fs.existsSync(path.join(REPO, '.venv', 'bin', 'python'))
-    ? path.join(REPO, '.venv', 'bin', 'python')
-    : 'python3');
-const STARTUP_TIMEOUT = 120_000;
 const FILES: Record<string, string> = JSON.parse(
   execFileSync(PYTHON, [path.join(REPO, 'ui-tests', 'viewer_data.py')], {
     encoding: 'utf8'
   })
 );
 
-test.use({
-  autoGoto: false,
-  viewport: { width: 1400, height: 860 },
-  waitForApplication: async ({}, use) => {
-    await use(async page => {
-      await page
-        .locator('#jupyterlab-splash')
-        .waitFor({ state: 'detached', timeout: STARTUP_TIMEOUT });
-    });
-  }
-});
+test.use({ ...slowStartUse, viewport: { width: 1400, height: 860 } });
 
 test.beforeEach(async ({ page, tmpPath }) => {
-  const waitForCondition = page.waitForCondition.bind(page);
-  page.waitForCondition = (fn, timeout) =>
-    waitForCondition(fn, timeout ?? STARTUP_TIMEOUT);
+  patientConditions(page);
   for (const [name, text] of Object.entries(FILES)) {
     expect(
       await page.contents.uploadContent(text, 'text', `${tmpPath}/ds/${name}`)

@@ -1,0 +1,39 @@
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Settings every groundtrace UI test shares. */
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const DOCS = path.join(REPO, 'docs');
+export const PYTHON =
+  process.env.GROUNDTRACE_PYTHON ??
+  (fs.existsSync(path.join(REPO, '.venv', 'bin', 'python'))
+    ? path.join(REPO, '.venv', 'bin', 'python')
+    : 'python3');
+export const STARTUP_TIMEOUT = 120_000;
+
+/**
+ * Galata's `use` options: ready when the splash screen is gone, however slow a loaded
+ * CI machine is (Galata's default also waits for a Launcher tab, which a reload does not show).
+ */
+export const slowStartUse = {
+  autoGoto: false,
+  waitForApplication: async (
+    {},
+    use: (fn: (page: any) => Promise<void>) => Promise<void>
+  ) => {
+    await use(async page => {
+      await page
+        .locator('#jupyterlab-splash')
+        .waitFor({ state: 'detached', timeout: STARTUP_TIMEOUT });
+    });
+  }
+};
+
+/** Galata gives JupyterLab 15 s to start; a busy 2-core CI machine can need more. */
+export function patientConditions(page: IJupyterLabPageFixture): void {
+  const waitForCondition = page.waitForCondition.bind(page);
+  page.waitForCondition = (fn, timeout) =>
+    waitForCondition(fn, timeout ?? STARTUP_TIMEOUT);
+}
