@@ -7,8 +7,10 @@ import os
 import pytest
 
 from groundtrace import jobs_comm
-from groundtrace.jobs import JobManager, JobRequestError, check_translator, explain_failure, folder_lock_holder
+from groundtrace.jobs import (JobManager, JobRequestError, check_translator, explain_failure, folder_lock_holder,
+                             is_groundtrace_process)
 from groundtrace.samples import SampleIndex, load_sample
+from tests_support import wait_for
 
 
 def write_jsonl(path, records, tail=''):
@@ -135,6 +137,8 @@ def test_attach_trusts_the_live_job_process_over_the_state_in_progress_json(tmp_
     # a job with a translator says 'finished' for a moment between its parts
     job = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', 'groundtrace.cli'])
     try:
+        # until the child has exec'd, /proc shows the parent's command line
+        wait_for(lambda: is_groundtrace_process(job.pid), timeout=10)
         (tmp_path / 'progress.json').write_text(json.dumps(
             {'state': 'finished', 'stage': None, 'done': 0, 'pid': job.pid, 'stages': ['filter']}))
         status = JobManager(lambda e: None).attach(str(tmp_path))

@@ -285,6 +285,13 @@ test('runs every stage on 30 toy problems, shows progress, and opens a sample', 
   }
   await panel(page).locator('.gt-status-filter').selectOption('ok');
   await panel(page).locator('.gt-verdict-filter').selectOption('pass');
+  // the list is re-read for the filters: wait until it shows only passing samples
+  await expect(
+    panel(page)
+      .locator('.gt-sample')
+      .filter({ hasNot: page.getByText('pass', { exact: true }) })
+  ).toHaveCount(0);
+  await expect(panel(page).locator('.gt-sample').first()).toBeVisible();
   await expect(panel(page).locator('.gt-sample-summary')).toHaveText(
     /^\d+ of \d+ items match/
   );
