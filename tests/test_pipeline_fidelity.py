@@ -4,6 +4,7 @@ wrapper file's line offset normalised), and the same input always gives the same
 import pytest
 
 from groundtrace.pipeline.baseline import normalise, run_baseline, script_for
+from groundtrace.pipeline.fidelity import compare_item
 from groundtrace.pipeline.filter import filter_problem
 from groundtrace.pipeline.records import read_problems
 from groundtrace.pipeline.sandbox import Limits, WorkerPool
@@ -50,6 +51,21 @@ def test_the_same_input_gives_the_same_trace(traced):
         assert report['status'] == again[item_id]['status']
         assert normalise(report.get('result', {}).get('trace', '')) == \
             normalise(again[item_id].get('result', {}).get('trace', ''))
+
+
+def test_an_import_the_pool_has_done_runs_again_in_the_item_as_in_the_original():
+    # The pool itself imports `queue`; the original's fresh interpreter has not, so there
+    # the import runs (and, with depth 3, is traced). The item must see the same.
+    code = ('def a(x):\n    return x\n\ndef b(x):\n    return x\n\n'
+            'def main_solution(n):\n    import queue\n    return queue.Queue(n).maxsize\n')
+    with WorkerPool(1, Limits(), log=lambda m: None) as pool:
+        report, = pool.run([('q', 'trace', {'refcode': code, 'funcname': 'main_solution', 'input': {'n': 2},
+                                            'expected_output': 2, 'max_lines': 5000})])
+    assert report['status'] == 'ok', report
+    trace = report['result']['trace']
+    assert '>>> Call to _find_and_load' in trace
+    verdict, detail = compare_item({'refcode': code, 'funcname': 'main_solution', 'input': {'n': 2}, 'trace': trace})
+    assert verdict.startswith('equal'), detail
 
 
 def test_line_numbers_of_the_wrapper_map_to_the_problem_source():

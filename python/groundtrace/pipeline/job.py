@@ -17,7 +17,7 @@ from .progress import Progress
 from .records import Malformed, read_problems
 from .sandbox import Limits, WorkerPool
 from .selection import select_traces
-from .trace_stage import PROBLEM_FIELDS, items_of
+from .trace_stage import PROBLEM_FIELDS, items_of, trace_payload
 
 STAGES = ('filter', 'trace', 'select', 'translate', 'build')
 MAX_LISTED_MALFORMED = 1000
@@ -215,10 +215,7 @@ def run_trace(cfg, p, progress, log):
                 if item['id'] in done:
                     continue
                 pending[item['id']] = (fields, item)
-                yield item['id'], 'trace', {
-                    'refcode': problem['refcode'], 'funcname': problem['funcname'],
-                    'input': item['input'], 'expected_output': item['expected_output'],
-                    'max_lines': cfg.max_trace_lines, 'documents': cfg.documents}
+                yield item['id'], 'trace', trace_payload(problem, item, cfg.max_trace_lines, cfg.documents)
 
     counts = Counter()
     limits = Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb, hash_seed=cfg.hash_seed)

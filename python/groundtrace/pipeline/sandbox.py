@@ -13,11 +13,13 @@ job ``{"id", "status", ..., "result"}``.
 """
 
 import errno
+import gc
 import importlib
 import importlib.util
 import json
 import os
 import queue
+import random
 import re
 import resource
 import select
@@ -37,7 +39,6 @@ UID_BLOCK = 64
 
 
 def _draw_uid_base():
-    import random
     return 1_000_000 + random.SystemRandom().randrange(10 ** 6) * UID_BLOCK
 OUTPUT_HEAD = 2000
 
@@ -82,10 +83,20 @@ def _resolve(spec):
 
 # ---------------------------------------------------------------- pool (inside the sandbox)
 
-def _prctl(option, value):
+def _libc():
     try:
         import ctypes
-        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+        return ctypes.CDLL(None, use_errno=True)
+    except Exception:
+        return None
+
+
+_LIBC = _libc()  # loaded once here: children must not import anything of their own
+
+
+def _prctl(option, value):
+    try:
+        _LIBC.prctl(option, value, 0, 0, 0)
     except Exception:
         pass
 
@@ -114,6 +125,7 @@ class Pool:
         self.stdin_buf = b''
         self.stdin_open = True
         self.devnull = os.open(os.devnull, os.O_RDWR)
+        self.n_modules = None  # sys.modules' size after the last _forget_modules
 
     # -- the child
     def _child(self, task, slot, out_w, res_w, scratch):
@@ -145,7 +157,6 @@ class Pool:
             os.environ.clear()
             os.environ.update({'PATH': '/usr/bin:/bin', 'HOME': scratch, 'TMPDIR': scratch,
                                'LANG': 'C.UTF-8', 'PYTHONHASHSEED': lim.hash_seed})
-            _forget_modules()
             result = self.targets[task['target']](task['payload'])
             body = json.dumps(result, ensure_ascii=False, default=repr).encode('utf-8', 'surrogatepass')
             head = json.dumps({'status': result.get('status', 'ok'), 'error': result.get('error')}).encode()
@@ -169,6 +180,9 @@ class Pool:
                 prepare(task['payload'])
             except Exception:
                 pass  # the child does the work itself then
+        if len(sys.modules) != self.n_modules:  # the pool imported something since
+            _forget_modules()
+            self.n_modules = len(sys.modules)
         slot = self.free_slots.pop()
         scratch = tempfile.mkdtemp(prefix='item-', dir=self.scratch_root)
         if self.is_root:
@@ -421,27 +435,23 @@ def _children_of(ppid):
     return kids
 
 
-# Imported once here rather than once per item. numpy stays loaded in the children (it
-# cannot be imported twice in a process); everything else the original's interpreter would
-# not have loaded is unloaded in each child (see _forget_modules).
-PRELOAD = ('numpy',)
+# The pool process starts with this script (``python -c``): it first loads what the
+# original's script has loaded when the traced call starts (Python, pathlib and snoop), and
+# numpy, which is imported once here rather than once per item (it cannot be imported twice
+# in one process). Those modules are the ones the children keep; everything the pool loads
+# after them is forgotten before the first fork (see _forget_modules), so that an ``import``
+# inside a traced function runs, and is traced, exactly as in the original.
+POOL_BOOTSTRAP = """\
+import json, sys, pathlib, snoop, snoop.formatting
+try:
+    import numpy
+except ImportError:
+    pass
+keep = frozenset(sys.modules)
+from groundtrace.pipeline.sandbox import pool_main
+pool_main(sys.argv[1:], keep)
+"""
 KEEP_MODULES = None
-
-
-def _original_modules():
-    """Modules loaded in the original's interpreter when the traced call starts (Python,
-    pathlib and snoop), plus numpy's: a child keeps only these, so that an ``import``
-    inside a traced function runs (and is traced) exactly as in the original."""
-    probe = ('import json, sys, pathlib, snoop, snoop.formatting\n'
-             'base = set(sys.modules)\n'
-             'try:\n    import numpy\nexcept ImportError:\n    pass\n'
-             'print(json.dumps(sorted(set(sys.modules))))')
-    try:
-        out = subprocess.run([sys.executable, '-c', probe], capture_output=True, check=True,
-                             env={'PATH': os.environ.get('PATH', ''), 'PYTHONPATH': ''}).stdout
-        return frozenset(json.loads(out))
-    except Exception:
-        return None
 
 
 def _forget_modules():
@@ -489,7 +499,7 @@ def _warm_up():
         pass
 
 
-def pool_main(argv=None):
+def pool_main(argv=None, keep_modules=None):
     import argparse
     parser = argparse.ArgumentParser(prog='groundtrace-pool')
     parser.add_argument('--workers', type=int, required=True)
@@ -497,25 +507,22 @@ def pool_main(argv=None):
     args = parser.parse_args(argv)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
     global KEEP_MODULES
-    KEEP_MODULES = _original_modules()
+    KEEP_MODULES = keep_modules
     # snoop.Config tries these optional modules on every trace; a failed import is not
     # cached and costs a search of sys.path each time, so remember the failure once.
     for name in ('prettyprinter', 'pprintpp'):
         if name not in sys.modules and importlib.util.find_spec(name) is None:
             sys.modules[name] = None
     _warm_up()
-    import gc
-    gc.collect()
-    gc.freeze()  # children's collections then leave the shared pages alone (fewer copies)
     limits = Limits(**json.loads(args.limits))
     scratch_root = tempfile.mkdtemp(prefix='groundtrace-pool-')
     os.chmod(scratch_root, 0o711)
+    # Once here rather than in every child (where unloading costs a copy of every page
+    # it touches); Pool._start repeats it if the pool imports something later.
+    _forget_modules()
+    gc.collect()
+    gc.freeze()  # children's collections then leave the shared pages alone (fewer copies)
     try:
         Pool(args.workers, limits, scratch_root).serve()
     finally:
@@ -629,7 +636,7 @@ class WorkerPool:
             elif not self._said_fallback:
                 self._said_fallback = True
                 self.log('warning: {}; items run with process limits only (no bubblewrap sandbox)'.format(why))
-        argv = prefix + [sys.executable, '-m', 'groundtrace.pipeline.sandbox',
+        argv = prefix + [sys.executable, '-c', POOL_BOOTSTRAP,
                          '--workers', str(self.workers), '--limits', json.dumps(asdict(self.limits))]
         self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       env=self._env(), close_fds=True, start_new_session=True)
@@ -724,7 +731,3 @@ class WorkerPool:
 
     def __exit__(self, *exc):
         self.close()
-
-
-if __name__ == '__main__':
-    pool_main()

@@ -30,6 +30,13 @@ def items_of(problem, pairs_per_problem, seed):
                'pair_index': index, 'input': pair['input'], 'expected_output': pair['output']}
 
 
+def trace_payload(problem, item, max_lines, documents):
+    """What the sandboxed child gets for one item (see run_item)."""
+    return {'refcode': problem['refcode'], 'funcname': problem['funcname'],
+            'input': item['input'], 'expected_output': item['expected_output'],
+            'max_lines': max_lines, 'documents': documents}
+
+
 def status_of(result, funcname):
     if result.truncated:
         return 'too_long'
