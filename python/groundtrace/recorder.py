@@ -8,7 +8,7 @@ with the range of text lines it produced.
 
 import sys
 
-from snoop.formatting import DefaultFormatter
+from snoop.formatting import Colors, DefaultFormatter
 from snoop.utils import my_cheap_repr
 
 TRACE_SCHEMA_VERSION = 1
@@ -33,6 +33,16 @@ class TraceLimits:
         self.stop_code = stop_code
 
 
+class _NoColors:
+    """snoop's ``NoColors`` answers every attribute through ``__getattr__``, a Python call
+    per colour per printed line (a tenth of tracing time); plain attributes cost nothing."""
+
+
+for _name in vars(Colors):
+    if not _name.startswith('_'):
+        setattr(_NoColors, _name, '')
+
+
 class TraceRecorder(DefaultFormatter):
     """snoop formatter with the original pipeline's call headers, recording events.
 
@@ -47,6 +57,8 @@ class TraceRecorder(DefaultFormatter):
 
     def __init__(self, prefix, columns, color):
         super().__init__(prefix, columns, color)
+        if not color:
+            self.c = _NoColors()
         self.lines = []
         self.events = []
         self.sources = {}
