@@ -53,18 +53,47 @@ def test_the_same_input_gives_the_same_trace(traced):
             normalise(again[item_id].get('result', {}).get('trace', ''))
 
 
-def test_an_import_the_pool_has_done_runs_again_in_the_item_as_in_the_original():
-    # The pool itself imports `queue`; the original's fresh interpreter has not, so there
-    # the import runs (and, with depth 3, is traced). The item must see the same.
-    code = ('def a(x):\n    return x\n\ndef b(x):\n    return x\n\n'
-            'def main_solution(n):\n    import queue\n    return queue.Queue(n).maxsize\n')
+def _trace_in_pool_and_compare(code, kwargs):
     with WorkerPool(1, Limits(), log=lambda m: None) as pool:
-        report, = pool.run([('q', 'trace', {'refcode': code, 'funcname': 'main_solution', 'input': {'n': 2},
-                                            'expected_output': 2, 'max_lines': 5000})])
+        report, = pool.run([('x', 'trace', {'refcode': code, 'funcname': 'main_solution', 'input': kwargs,
+                                            'expected_output': None, 'max_lines': 5000})])
     assert report['status'] == 'ok', report
     trace = report['result']['trace']
+    verdict, detail = compare_item({'refcode': code, 'funcname': 'main_solution', 'input': kwargs, 'trace': trace})
+    return trace, verdict, detail
+
+
+def _functions(n):
+    """n - 1 unused functions: with main_solution, snoop traces n calls deep (the original's
+    depth rule), into the standard library's Python code."""
+    return ''.join('def f{}(x):\n    return x\n\n'.format(k) for k in range(n - 1))
+
+
+def test_an_import_the_pool_has_done_runs_again_in_the_item_as_in_the_original():
+    # The pool itself imports `queue`; the original's fresh interpreter has not, so there
+    # the import runs (and is traced). The item must see the same.
+    code = _functions(3) + 'def main_solution(n):\n    import queue\n    return queue.Queue(n).maxsize\n'
+    trace, verdict, detail = _trace_in_pool_and_compare(code, {'n': 2})
     assert '>>> Call to _find_and_load' in trace
-    verdict, detail = compare_item({'refcode': code, 'funcname': 'main_solution', 'input': {'n': 2}, 'trace': trace})
+    assert verdict.startswith('equal'), detail
+
+
+def test_abstract_class_checks_start_from_the_originals_caches():
+    # The pool's warm-up asks isinstance(list, Mapping) (in Counter); in the original's fresh
+    # interpreter the answer is not cached yet, so the check runs (and is traced).
+    code = _functions(5) + ('def main_solution(n):\n    from collections.abc import Mapping\n'
+                   '    return isinstance(list(range(n)), Mapping)\n')
+    trace, verdict, detail = _trace_in_pool_and_compare(code, {'n': 3})
+    # ... and asks each subclass of Mapping in turn: only the original's may be there.
+    assert "cls = <class 'collections.abc.MutableMapping'>" in trace
+    assert verdict.startswith('equal'), detail
+
+
+def test_regular_expressions_start_from_the_originals_cache():
+    # re.compile's Python code runs only on a miss of re's own cache, which the pool shares.
+    code = _functions(3) + "def main_solution(s):\n    import re\n    return re.findall(r'\\bdef\\s+\\w+\\s*\\(.*?\\)', s)\n"
+    trace, verdict, detail = _trace_in_pool_and_compare(code, {'s': 'def f(x): pass'})
+    assert '>>> Call to _compile' in trace
     assert verdict.startswith('equal'), detail
 
 

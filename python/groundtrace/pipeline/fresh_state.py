@@ -1,0 +1,91 @@
+"""The interpreter state a traced call starts from in the original's fresh interpreter.
+
+The pool captures it right after loading what the original's script loads, before any of
+its own work, and hands it back to every child: the pool's imports, its warm-up trace and
+its bookkeeping fill three caches whose hits and misses show in traces. An ``import``, an
+``isinstance`` check against an abstract class or an ``re.compile`` inside traced code runs
+its Python code (and is traced) only when the module is not loaded, the ABC has not cached
+the answer, or ``re`` has not cached the pattern.
+
+This module imports nothing the original's script has not loaded: the capture must not
+change what it captures.
+"""
+
+import re
+import sys
+
+try:
+    import _abc
+except ImportError:  # an interpreter without the C accelerator of abc
+    _abc = None
+
+
+def _abstract_classes():
+    """Every class whose metaclass is ABCMeta (or a subclass of it)."""
+    from abc import ABCMeta
+    seen, found, todo = set(), [], [object]
+    while todo:
+        cls = todo.pop()
+        try:
+            subclasses = type.__subclasses__(cls) if isinstance(cls, type) and issubclass(cls, type) \
+                else cls.__subclasses__()
+        except TypeError:
+            continue
+        for sub in subclasses:
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                todo.append(sub)
+                if isinstance(sub, ABCMeta):
+                    found.append(sub)
+    return found
+
+
+def _abc_answers():
+    """``(abc, subclass)`` pairs each ABC has cached, positive or negative."""
+    if _abc is None:
+        return []
+    pairs = []
+    for cls in _abstract_classes():
+        try:
+            _registry, cache, negative, _version = _abc._get_dump(cls)
+        except Exception:
+            continue
+        for ref in list(cache) + list(negative):
+            sub = ref()
+            if sub is not None:
+                pairs.append((cls, sub))
+    return pairs
+
+
+class FreshState:
+    def __init__(self):
+        self.modules = frozenset(sys.modules)
+        self.re_cache = dict(re._cache)
+        self.abc_answers = _abc_answers()
+
+    def is_disturbed(self):
+        """A cheap check, run before each fork: has the pool imported or compiled since?"""
+        return len(sys.modules) != self._n_modules or len(re._cache) != len(self.re_cache)
+
+    def restore(self):
+        self._forget_modules()
+        re._cache.clear()
+        re._cache.update(self.re_cache)
+        self._restore_abc_caches()
+        self._n_modules = len(sys.modules)
+
+    _n_modules = -1
+
+    def _forget_modules(self):
+        for name in list(sys.modules):
+            if name in self.modules or name.startswith('groundtrace') or sys.modules[name] is None:
+                continue
+            del sys.modules[name]  # our references stay valid; a new import loads it afresh
+
+    def _restore_abc_caches(self):
+        if _abc is None:
+            return
+        for cls in _abstract_classes():
+            _abc._reset_caches(cls)
+        for cls, sub in self.abc_answers:
+            issubclass(sub, cls)  # asks again what the fresh interpreter had asked
