@@ -57,9 +57,15 @@ def _abc_answers():
     return pairs
 
 
+# Loaded by the interpreter itself on the pool's behalf: os.wait4 imports ``resource`` for its
+# result type every time it is missing, so forgetting it would only make the pool reload it
+# after every item. A C module: importing it inside traced code runs no Python code anyway.
+POOL_NEEDS = frozenset({'resource'})
+
+
 class FreshState:
     def __init__(self):
-        self.modules = frozenset(sys.modules)
+        self.modules = frozenset(sys.modules) | POOL_NEEDS
         self.re_cache = dict(re._cache)
         self.abc_answers = _abc_answers()
 
