@@ -1,4 +1,5 @@
-import { JobState, Stage } from './jobsSchema';
+import { element } from './dom';
+import { JobState, MalformedLine, Stage } from './jobsSchema';
 
 /** One line on what each stage does, shown beside its checkbox. */
 export const STAGE_HELP: Record<Stage, string> = {
@@ -61,4 +62,19 @@ const BAD_OUTCOMES =
 
 export function isBadOutcome(name: string): boolean {
   return BAD_OUTCOMES.test(name) && !/verdict pass/.test(name);
+}
+
+/** Lists malformed input lines: "line 7: not json" and each detail as `withDetail` puts it. */
+export function malformedList(
+  lines: MalformedLine[],
+  withDetail: (detail: string) => string
+): HTMLUListElement {
+  const list = element('ul', 'gt-malformed');
+  for (const line of lines) {
+    const reason = `line ${line.line_no}: ${line.reason.replace(/_/g, ' ')}`;
+    list.append(
+      element('li', '', line.detail ? reason + withDetail(line.detail) : reason)
+    );
+  }
+  return list;
 }
