@@ -134,6 +134,20 @@ def test_max_lines_stops_the_trace_early():
     assert result.document['truncated']['reason'] == 'max_lines'
 
 
+def test_a_long_comprehension_caps_the_document_not_the_text():
+    # One event per iteration, but snoop prints a few lines of summary: the item stays ok,
+    # its text is complete, and only the structured trace stops at the cap.
+    code = 'def main_solution(n):\n    return sum([x * x for x in range(n)])\n'
+    full = trace_call(code, 'main_solution', {'n': 5000}, max_lines=300)
+    capped = trace_call(code, 'main_solution', {'n': 5000}, max_lines=300, max_document_events=1000)
+    assert len(full.document['events']) > 5000 and full.document['truncated'] is None
+    assert capped.ok and capped.returned == full.returned
+    assert ADDRESS.sub('', capped.text) == ADDRESS.sub('', full.text)
+    assert len(capped.document['events']) == 1000
+    assert capped.document['truncated']['reason'] == 'max_events'
+    jsonschema.validate(capped.document, SCHEMA)
+
+
 def test_limit_stop_cannot_be_swallowed_by_except_exception():
     code = ('def main_solution(n):\n'
             '    try:\n'

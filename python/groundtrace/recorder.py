@@ -24,10 +24,15 @@ class TraceLimitReached(BaseException):
 class TraceLimits:
     """How much a trace may grow before the recorder stops it (None: no limit)."""
 
-    def __init__(self, max_events=None, max_lines=None, max_bytes=None, stop_code=True):
+    def __init__(self, max_events=None, max_lines=None, max_bytes=None, stop_code=True,
+                 max_document_events=None):
         self.max_events = max_events
         self.max_lines = max_lines
         self.max_bytes = max_bytes
+        # Past this many events the structured trace stops growing but the text (and its
+        # limits) go on: a comprehension over a long range prints a few lines of summary
+        # from one event per iteration, which would make the document, not the text, huge.
+        self.max_document_events = max_document_events
         # True: stop the traced code too (a dataset item is rejected anyway);
         # False: only stop tracing and let the code finish (a notebook cell).
         self.stop_code = stop_code
@@ -64,6 +69,7 @@ class TraceRecorder(DefaultFormatter):
         self.sources = {}
         self.n_bytes = 0
         self.truncated = None
+        self.events_left_out = 0
         self._next_frame = 0
         self._live = {}
         self._stack = []
@@ -103,6 +109,13 @@ class TraceRecorder(DefaultFormatter):
                 raise TraceLimitReached(self.truncated['message'])
             return
         new_lines = text.splitlines()
+        cap = self.limits.max_document_events
+        if cap is not None and len(self.events) >= cap:
+            self.events_left_out += 1
+            self.lines.extend(new_lines)
+            self.n_bytes += len(text)
+            self._check_limits()
+            return
         start = len(self.lines)
         frame_id, parent = self._frame_of(event, kind)
         record = {
@@ -181,12 +194,20 @@ class TraceRecorder(DefaultFormatter):
         return ''.join(line + '\n' for line in self.lines)
 
     def document(self, title=None, return_value=None, error=None):
+        truncated = self.truncated
+        if truncated is None and self.events_left_out:
+            truncated = {
+                'reason': 'max_events',
+                'at_event': len(self.events),
+                'message': 'steps recorded for the first {} events only; the snoop text covers all {}'.format(
+                    len(self.events), len(self.events) + self.events_left_out),
+            }
         doc = {
             'version': TRACE_SCHEMA_VERSION,
             'sources': dict(self.sources),
             'events': list(self.events),
             'text': self.text,
-            'truncated': self.truncated,
+            'truncated': truncated,
             'return_value': return_value,
             'error': error,
         }

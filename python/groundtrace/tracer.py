@@ -131,10 +131,11 @@ def _run_traced(run, recorder):
 
 
 def trace_call(source, funcname, kwargs, *, source_name='problem',
-               max_lines=None, max_events=None, max_bytes=None):
+               max_lines=None, max_events=None, max_bytes=None, max_document_events=None):
     """Run ``funcname(**kwargs)`` from ``source`` under snoop, as the original pipeline does."""
     filename = _register_source(source_name, source)
-    config = _new_config(TraceLimits(max_events, max_lines, max_bytes), {filename: source_name})
+    limits = TraceLimits(max_events, max_lines, max_bytes, max_document_events=max_document_events)
+    config = _new_config(limits, {filename: source_name})
     recorder = config.formatter
     depth = count_functions(source)
     namespace = {'__name__': '__main__', '__file__': filename, '__builtins__': __builtins__}

@@ -76,11 +76,20 @@ def prepare_in_parent(payload):
         linecache.cache.pop(old, None)
 
 
+def document_events_cap(max_lines):
+    """How many events a dataset item's structured trace keeps: ten per allowed text line
+    (ok traces of the toy data have at most ~400 events; a comprehension over a long range
+    has one per iteration but prints a few lines)."""
+    return None if max_lines is None else max(1000, 10 * max_lines)
+
+
 def run_item(payload):
     """Runs in the sandboxed child: trace one item, compare its return value."""
     funcname = payload['funcname']
+    max_lines = payload.get('max_lines')
     result = trace_call(payload['refcode'], funcname, payload['input'],
-                        max_lines=payload.get('max_lines'), max_events=payload.get('max_events'))
+                        max_lines=max_lines, max_events=payload.get('max_events'),
+                        max_document_events=document_events_cap(max_lines))
     status = status_of(result, funcname)
     report = {'status': status, 'trace': result.text, 'n_lines': result.text.count('\n')}
     keep = payload.get('documents', 'all')
