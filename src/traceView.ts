@@ -255,6 +255,9 @@ export class TraceView extends Widget {
     });
     this._calls.node.setAttribute('role', 'tree');
     this._calls.node.setAttribute('aria-label', 'Call tree');
+    this._calls.node.addEventListener('keydown', event =>
+      this._onCallTreeKeydown(event)
+    );
     callsPane.append(this._calls.node);
 
     const snoopPane = element('div', 'gt-pane gt-snoopPane');
@@ -494,16 +497,9 @@ export class TraceView extends Widget {
         container: toggle,
         elementSize: 'small'
       });
-      toggle.addEventListener('click', () => {
-        if (this._collapsed.has(row.node.frame)) {
-          this._collapsed.delete(row.node.frame);
-        } else {
-          this._collapsed.add(row.node.frame);
-        }
-        this._callRows = null;
-        this._currentCall = undefined;
-        this._renderCalls();
-      });
+      toggle.addEventListener('click', () =>
+        this._setCollapsed(row.node, !row.collapsed)
+      );
       node.append(toggle);
     } else {
       node.append(element('span', 'gt-callToggle gt-mod-leaf'));
@@ -529,6 +525,86 @@ export class TraceView extends Widget {
       )
     );
     return node;
+  }
+
+  private _setCollapsed(node: ICallRow['node'], collapsed: boolean): void {
+    if (collapsed) {
+      this._collapsed.add(node.frame);
+    } else {
+      this._collapsed.delete(node.frame);
+    }
+    this._callRows = null;
+    this._currentCall = undefined;
+    this._renderCalls();
+  }
+
+  /**
+   * The tree keys of WAI-ARIA's tree pattern while a call is focused: Up/Down move between
+   * calls, Right expands (or goes to the first inner call), Left collapses (or goes to the
+   * caller), Home/End go to the first/last call. Enter and Space are the buttons' own.
+   * Handled here, they do not reach the view, where the arrows step through the trace.
+   */
+  private _onCallTreeKeydown(event: KeyboardEvent): void {
+    const rows = this._callRows;
+    const rowNode = (event.target as HTMLElement).closest<HTMLElement>(
+      '.gt-callRow'
+    );
+    if (!rows || !rowNode || event.altKey || event.ctrlKey || event.metaKey) {
+      return;
+    }
+    const index = Number(rowNode.dataset.index);
+    const row = rows[index];
+    const hasChildren = row.node.children.length > 0;
+    let target: number | null = null;
+    switch (event.key) {
+      case 'ArrowDown':
+        target = Math.min(index + 1, rows.length - 1);
+        break;
+      case 'ArrowUp':
+        target = Math.max(index - 1, 0);
+        break;
+      case 'Home':
+        target = 0;
+        break;
+      case 'End':
+        target = rows.length - 1;
+        break;
+      case 'ArrowRight':
+        if (hasChildren && row.collapsed) {
+          this._setCollapsed(row.node, false);
+          target = this._callRowIndex.get(row.node) ?? index;
+        } else {
+          target = hasChildren ? index + 1 : index;
+        }
+        break;
+      case 'ArrowLeft':
+        if (hasChildren && !row.collapsed) {
+          this._setCollapsed(row.node, true);
+          target = this._callRowIndex.get(row.node) ?? index;
+        } else {
+          target = index;
+          while (target > 0 && rows[target].level >= row.level) {
+            target--;
+          }
+          if (rows[target].level >= row.level) {
+            target = index; // an outermost call has no caller row
+          }
+        }
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    this._focusCallRow(target);
+  }
+
+  private _focusCallRow(index: number): void {
+    this._calls.scrollToIndex(index);
+    this._calls.rows
+      .get(index)
+      ?.querySelector<HTMLElement>('.gt-callLabel')
+      ?.focus();
   }
 
   private _decorateCallRow(row: HTMLElement, index: number): void {

@@ -196,6 +196,44 @@ describe('TraceView in the viewer', () => {
     ]);
   });
 
+  it('moves through the call tree with the tree keys, not stepping the trace', () => {
+    const view = mount(factorial, { layout: 'side-by-side' });
+    const step = view.model.step;
+    const focused = () => document.activeElement?.textContent;
+    const press = (key: string) =>
+      document.activeElement?.dispatchEvent(
+        new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true })
+      );
+    (view.node.querySelectorAll('.gt-callLabel')[0] as HTMLElement).focus();
+    press('ArrowDown');
+    expect(focused()).toBe('factorial(n=3)');
+    press('ArrowRight'); // expanded: to the first inner call
+    expect(focused()).toBe('factorial(n=2)');
+    press('ArrowLeft'); // expanded: collapses
+    expect(
+      Array.from(
+        view.node.querySelectorAll('.gt-callLabel'),
+        l => l.textContent
+      )
+    ).toEqual([
+      'the cell',
+      'factorial(n=3)',
+      'factorial(n=2)',
+      'list comprehension'
+    ]);
+    expect(focused()).toBe('factorial(n=2)');
+    press('ArrowLeft'); // collapsed: to the caller
+    expect(focused()).toBe('factorial(n=3)');
+    press('ArrowRight'); // expanded already: to the first inner call
+    press('ArrowRight'); // collapsed: expands again
+    expect(view.node.querySelectorAll('.gt-callLabel')).toHaveLength(5);
+    press('End');
+    expect(focused()).toBe('list comprehension');
+    press('Home');
+    expect(focused()).toBe('the cell');
+    expect(view.model.step).toBe(step); // the arrows moved focus only
+  });
+
   it('keeps the snoop pane and the steps in sync both ways', () => {
     const view = mount(factorial, { layout: 'side-by-side' });
     view.model.nextOfKind('return');
