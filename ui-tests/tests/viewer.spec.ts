@@ -50,7 +50,7 @@ async function press(page: IJupyterLabPageFixture, key: string) {
 test('opens a record from the file browser and steps by keys, snoop lines and marks; values run nothing; the step survives a reload', async ({
   page,
   tmpPath
-}) => {
+}, testInfo) => {
   await page
     .locator('.jp-DirListing-item', { hasText: 'traces.jsonl' })
     .click({ button: 'right' });
@@ -104,6 +104,40 @@ test('opens a record from the file browser and steps by keys, snoop lines and ma
   await expect(description(page)).not.toContainText('shout');
   await expect(viewer(page).locator('.gt-stack')).toHaveText('');
   await press(page, 'Shift+ArrowLeft');
+  await expect(counter(page)).toHaveText(atCall!);
+
+  // the call tree's own keys move focus between calls, not the step
+  const callLabels = viewer(page).locator('.gt-callLabel');
+  await callLabels.first().focus();
+  await press(page, 'ArrowDown');
+  await expect(callLabels.nth(1)).toBeFocused();
+  await expect(counter(page)).toHaveText(atCall!);
+  await press(page, 'ArrowLeft');
+  await expect(callLabels.first()).toBeFocused();
+  await press(page, 'ArrowLeft'); // expanded: collapses
+  await expect(callLabels).toHaveCount(1);
+  await press(page, 'ArrowRight'); // collapsed: expands
+  await expect(callLabels).not.toHaveCount(1);
+  await press(page, 'End');
+  await expect(callLabels.last()).toBeFocused();
+  const lastCallStep = /Go to step (\d+)/.exec(
+    (await callLabels.last().getAttribute('title'))!
+  )![1];
+  await press(page, 'Enter'); // the button's own key: go to that call
+  await expect(counter(page)).toHaveText(`Step ${lastCallStep} of ${total}`);
+  await viewer(page)
+    .locator('.gt-callsPane')
+    .screenshot({ path: testInfo.outputPath('call-tree-keys.png') });
+  // back to where the steps below start
+  await viewer(page).locator('.gt-counter').click();
+  await press(page, 'Home');
+  for (
+    let i = 0;
+    i < 40 && (await counter(page).textContent()) !== atCall;
+    i++
+  ) {
+    await press(page, 'ArrowRight');
+  }
   await expect(counter(page)).toHaveText(atCall!);
 
   // hit counts in the gutter: the loop test ran 4 times
