@@ -110,13 +110,15 @@ class TraceRecorder(DefaultFormatter):
             return
         new_lines = text.splitlines()
         cap = self.limits.max_document_events
-        if cap is not None and len(self.events) >= cap:
+        if cap is None or len(self.events) < cap:
+            self.events.append(self._event_record(event, kind, len(self.lines), len(new_lines)))
+        else:
             self.events_left_out += 1
-            self.lines.extend(new_lines)
-            self.n_bytes += len(text)
-            self._check_limits()
-            return
-        start = len(self.lines)
+        self.lines.extend(new_lines)
+        self.n_bytes += len(text)
+        self._check_limits()
+
+    def _event_record(self, event, kind, text_start, n_lines):
         frame_id, parent = self._frame_of(event, kind)
         record = {
             'kind': kind,
@@ -127,8 +129,8 @@ class TraceRecorder(DefaultFormatter):
             'source': self._source_name(event),
             'line': event.line_no,
             'changes': [[name, value] for name, value in event.variables],
-            'text_start': start,
-            'text_end': start + len(new_lines),
+            'text_start': text_start,
+            'text_end': text_start + n_lines,
         }
         if event.comprehension_type:
             record['comprehension'] = event.comprehension_type
@@ -136,10 +138,7 @@ class TraceRecorder(DefaultFormatter):
             record['value'] = _safe_cheap_repr(event.arg)
         elif kind == 'exception':
             record['value'] = _exception_text(event.arg)
-        self.lines.extend(new_lines)
-        self.events.append(record)
-        self.n_bytes += len(text)
-        self._check_limits()
+        return record
 
     def _frame_of(self, event, kind):
         """Number frames in order of appearance; a call's parent is the running frame."""

@@ -68,6 +68,7 @@ class FreshState:
         self.modules = frozenset(sys.modules) | POOL_NEEDS
         self.re_cache = dict(re._cache)
         self.abc_answers = _abc_answers()
+        self._n_modules = -1  # len(sys.modules) after the last restore (none yet)
 
     def is_disturbed(self):
         """A cheap check, run before each fork: has the pool imported or compiled since?"""
@@ -79,8 +80,6 @@ class FreshState:
         re._cache.update(self.re_cache)
         self._restore_abc_caches()
         self._n_modules = len(sys.modules)
-
-    _n_modules = -1
 
     def _forget_modules(self):
         for name in list(sys.modules):
