@@ -8,7 +8,7 @@ import json
 import os
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from . import filter as filter_rules
 from .build import build_dataset

@@ -3,7 +3,6 @@
 import hashlib
 import heapq
 import json
-import os
 from collections import Counter
 
 from .jsonl import AtomicJsonlWriter
