@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates TypeScript types from the JSON Schemas that are the single source of truth
-// shared with the Python side: src/schema.ts (the trace) and src/jobsSchema.ts (the
+// shared with the Python side: src/schema/trace.ts (the trace) and src/schema/jobs.ts (the
 // Dataset Generator's comm messages). `--check` exits 1 when a committed file is stale.
 const fs = require('fs');
 const path = require('path');
@@ -8,7 +8,7 @@ const { compile } = require('json-schema-to-typescript');
 
 const ROOT = path.resolve(__dirname, '..');
 const SCHEMA = path.join(ROOT, 'python/groundtrace/schema/trace.schema.json');
-const OUTPUT = path.join(ROOT, 'src/schema.ts');
+const OUTPUT = path.join(ROOT, 'src/schema/trace.ts');
 
 /** Each schema, the type named after its root, and the file generated from it. */
 const TARGETS = [
@@ -16,7 +16,7 @@ const TARGETS = [
   {
     schema: path.join(ROOT, 'python/groundtrace/schema/jobs.schema.json'),
     name: 'JobsProtocol',
-    output: path.join(ROOT, 'src/jobsSchema.ts')
+    output: path.join(ROOT, 'src/schema/jobs.ts')
   }
 ];
 

@@ -1,8 +1,8 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
-import { generatorPlugin } from './generatorPlugin';
-import { traceCellPlugin } from './traceCellPlugin';
-import { viewerPlugin } from './viewerPlugin';
+import { generatorPlugin } from './generator/plugin';
+import { traceCellPlugin } from './traceCell/plugin';
+import { viewerPlugin } from './viewer/plugin';
 
 /** The groundtrace plugins (the trace renderer is the MIME extension in mime.ts). */
 const plugins: JupyterFrontEndPlugin<any>[] = [

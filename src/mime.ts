@@ -1,7 +1,7 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
-import { TRACE_MIME_TYPE } from './model';
-import { TraceRenderer } from './renderer';
+import { TRACE_MIME_TYPE } from './schema/mime';
+import { TraceRenderer } from './trace/renderer';
 
 /**
  * The MIME renderer extension: outputs of type TRACE_MIME_TYPE render as the

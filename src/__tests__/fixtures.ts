@@ -2,7 +2,7 @@ import exception from './fixtures/exception.json';
 import factorial from './fixtures/factorial.json';
 import truncated from './fixtures/truncated.json';
 import twoCells from './fixtures/two_cells.json';
-import { TraceDocument } from '../schema';
+import { TraceDocument } from '../schema/trace';
 
 /**
  * Traces made by the real Python tracer (scripts/make-fixtures.py):

@@ -6,14 +6,14 @@ import {
   JobRequestBody,
   JobRequestError,
   stageCounts
-} from '../jobModel';
+} from '../jobs/model';
 import {
   JobState,
   JobStatus,
   KernelMessage,
   Progress,
   Stats
-} from '../jobsSchema';
+} from '../schema/jobs';
 
 const FOLDER = '/srv/runs/toy';
 

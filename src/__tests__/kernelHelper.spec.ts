@@ -3,7 +3,7 @@ import {
   loadHelper,
   tracedCode,
   unquotePythonString
-} from '../kernelHelper';
+} from '../common/kernelHelper';
 
 describe('Trace Cell', () => {
   it('runs the cell source under the %%groundtrace magic', () => {

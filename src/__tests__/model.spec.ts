@@ -1,4 +1,4 @@
-import { TraceModel } from '../model';
+import { TraceModel } from '../trace/model';
 import { eventIndex, fixtures } from './fixtures';
 
 const { factorial, exception, twoCells, truncated } = fixtures;

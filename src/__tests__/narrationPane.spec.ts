@@ -1,11 +1,11 @@
 import { Widget } from '@lumino/widgets';
 
-import { TraceModel } from '../model';
-import { NarrationPane } from '../narrationPane';
-import * as client from '../translatorClient';
+import { TraceModel } from '../trace/model';
+import { NarrationPane } from '../narration/pane';
+import * as client from '../narration/translatorClient';
 import { fixtures } from './fixtures';
 
-jest.mock('../translatorClient');
+jest.mock('../narration/translatorClient');
 const mocked = client as jest.Mocked<typeof client>;
 
 const { factorial } = fixtures;

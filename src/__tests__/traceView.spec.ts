@@ -1,7 +1,7 @@
 import { Widget } from '@lumino/widgets';
 
-import { TraceModel } from '../model';
-import { TraceView } from '../traceView';
+import { TraceModel } from '../trace/model';
+import { TraceView } from '../trace/view';
 import { eventIndex, fixtures } from './fixtures';
 
 const { factorial, exception, twoCells, truncated } = fixtures;

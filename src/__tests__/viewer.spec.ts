@@ -1,10 +1,10 @@
 import { Widget } from '@lumino/widgets';
 
-import { TraceModel } from '../model';
-import { narrationMarks } from '../narration';
-import { TraceDocument, TraceEvent } from '../schema';
-import { TraceView } from '../traceView';
-import { itemFromRecord, parseJsonl, pickRecord } from '../viewerSources';
+import { TraceModel } from '../trace/model';
+import { narrationMarks } from '../narration/marks';
+import { TraceDocument, TraceEvent } from '../schema/trace';
+import { TraceView } from '../trace/view';
+import { itemFromRecord, parseJsonl, pickRecord } from '../viewer/sources';
 import { eventIndex, fixtures } from './fixtures';
 
 const { factorial, exception } = fixtures;

@@ -1,4 +1,4 @@
-import { TraceEvent } from './schema';
+import { TraceEvent } from '../schema/trace';
 
 /** Python's names for code objects that are not named functions. */
 const ANONYMOUS_CODE: Record<string, string> = {

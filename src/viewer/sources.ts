@@ -1,8 +1,8 @@
 import { PathExt } from '@jupyterlab/coreutils';
 import { Contents } from '@jupyterlab/services';
 
-import { isTraceDocument } from './renderer';
-import { IViewerItem } from './traceViewer';
+import { isTraceDocument } from '../schema/guards';
+import { IViewerItem } from './widget';
 
 /** The dataset files the viewer opens records of. */
 export const RECORD_FILES = ['traces.jsonl', 'translated.jsonl'];

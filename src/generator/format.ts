@@ -1,5 +1,5 @@
-import { element } from './dom';
-import { JobState, MalformedLine, Stage } from './jobsSchema';
+import { element } from '../common/dom';
+import { JobState, MalformedLine, Stage } from '../schema/jobs';
 
 /** One line on what each stage does, shown beside its checkbox. */
 export const STAGE_HELP: Record<Stage, string> = {

@@ -1,9 +1,9 @@
 import { Contents } from '@jupyterlab/services';
 
-import { element } from './dom';
-import { STAGE_HELP } from './generatorFormat';
-import { STAGES } from './jobModel';
-import { JobOptions, Stage } from './jobsSchema';
+import { element } from '../common/dom';
+import { STAGE_HELP } from './format';
+import { STAGES } from '../jobs/model';
+import { JobOptions, Stage } from '../schema/jobs';
 
 /** The panel's form: what a new job is started with (defaults from the settings). */
 export interface IGeneratorForm {

@@ -1,4 +1,4 @@
-import { TraceDocument } from './schema';
+import { TraceDocument } from '../schema/trace';
 
 /**
  * How an inline trace output opens the main-area viewer. The MIME renderer has no

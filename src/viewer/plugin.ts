@@ -16,20 +16,20 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { CommandIDs } from './commands';
-import { traceIcon } from './icons';
-import { isTraceDocument } from './renderer';
-import { TraceDocument } from './schema';
-import { TraceLayout } from './traceView';
-import { ISampling } from './translatorClient';
-import { IViewerItem, TraceViewer } from './traceViewer';
-import { viewerHook } from './viewerHook';
+import { CommandIDs } from '../tokens';
+import { traceIcon } from '../common/icons';
+import { isTraceDocument } from '../schema/guards';
+import { TraceDocument } from '../schema/trace';
+import { TraceLayout } from '../trace/view';
+import { ISampling } from '../narration/translatorClient';
+import { IViewerItem, TraceViewer } from './widget';
+import { viewerHook } from '../trace/viewerHook';
 import {
   itemFromRecord,
   pickRecord,
   readRecords,
   RECORD_FILES
-} from './viewerSources';
+} from './sources';
 
 const PLUGIN_ID = 'groundtrace:trace-viewer';
 const SAVE_DELAY_MS = 300;

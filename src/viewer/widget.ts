@@ -2,12 +2,12 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISignal, Signal } from '@lumino/signaling';
 import { SplitPanel, Widget } from '@lumino/widgets';
 
-import { element } from './dom';
-import { TraceModel } from './model';
-import { IStoredNarration, NarrationPane } from './narrationPane';
-import { TraceDocument } from './schema';
-import { TraceLayout, TraceView } from './traceView';
-import { ISampling } from './translatorClient';
+import { element } from '../common/dom';
+import { TraceModel } from '../trace/model';
+import { IStoredNarration, NarrationPane } from '../narration/pane';
+import { TraceDocument } from '../schema/trace';
+import { TraceLayout, TraceView } from '../trace/view';
+import { ISampling } from '../narration/translatorClient';
 
 /** What the viewer shows: a trace and, for a dataset item, its record and narration. */
 export interface IViewerItem {

@@ -3,9 +3,9 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IJobsTransport, JobRequestBody, JobRequestError } from './jobModel';
-import { JobReply, KernelMessage as JobsKernelMessage } from './jobsSchema';
-import { HelperStatus, loadHelper } from './kernelHelper';
+import { IJobsTransport, JobRequestBody, JobRequestError } from './model';
+import { JobReply, KernelMessage as JobsKernelMessage } from '../schema/jobs';
+import { HelperStatus, loadHelper } from '../common/kernelHelper';
 
 /** The comm target registered by `%load_ext groundtrace` (python/groundtrace/jobs_comm.py). */
 export const JOBS_COMM_TARGET = 'groundtrace.jobs';

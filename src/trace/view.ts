@@ -9,9 +9,9 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { describeEvent, frameName } from './describe';
-import { element, scrollWithin } from './dom';
+import { element, scrollWithin } from '../common/dom';
 import { ICallRow, TraceModel } from './model';
-import { VirtualList } from './virtualList';
+import { VirtualList } from '../common/virtualList';
 
 /** Which tab of the view is showing (in the tabbed layout). */
 export type TraceTab = 'steps' | 'calls' | 'text';

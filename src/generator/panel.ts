@@ -2,23 +2,18 @@ import { Contents } from '@jupyterlab/services';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { element } from './dom';
-import {
-  DEFAULT_FORM,
-  FormFields,
-  IGeneratorForm,
-  jobOptions
-} from './generatorForm';
-import { STATE_LABELS } from './generatorFormat';
-import { InputPreview } from './generatorPreview';
-import { renderProblem, renderProgress } from './generatorProgress';
-import { SampleBrowser } from './generatorSamples';
-import { IJobsTransport, JobModel } from './jobModel';
-import { JobsConnection } from './jobsConnection';
+import { element } from '../common/dom';
+import { DEFAULT_FORM, FormFields, IGeneratorForm, jobOptions } from './form';
+import { STATE_LABELS } from './format';
+import { InputPreview } from './preview';
+import { renderProblem, renderProgress } from './progress';
+import { SampleBrowser } from './samples';
+import { IJobsTransport, JobModel } from '../jobs/model';
+import { JobsConnection } from '../jobs/connection';
 
 // The form's exports, for importers of the panel (the plugin).
-export { DEFAULT_FORM, jobOptions } from './generatorForm';
-export type { IGeneratorForm } from './generatorForm';
+export { DEFAULT_FORM, jobOptions } from './form';
+export type { IGeneratorForm } from './form';
 
 /** What the panel needs around it: the contents API, commands, and where to keep the form. */
 export interface IGeneratorPanelOptions {

@@ -13,12 +13,12 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { CommandIDs } from './commands';
-import { datasetIcon } from './generatorIcons';
-import { DEFAULT_FORM, GeneratorPanel, IGeneratorForm } from './generatorPanel';
-import { JOBS_SESSION_PATH, JobsConnection } from './jobsConnection';
-import { Sample } from './jobsSchema';
-import { isTraceDocument } from './renderer';
+import { CommandIDs } from '../tokens';
+import { datasetIcon } from './icons';
+import { DEFAULT_FORM, GeneratorPanel, IGeneratorForm } from './panel';
+import { JOBS_SESSION_PATH, JobsConnection } from '../jobs/connection';
+import { Sample } from '../schema/jobs';
+import { isTraceDocument } from '../schema/guards';
 
 const PLUGIN_ID = 'groundtrace:generator';
 const FORM_STATE_KEY = 'groundtrace:generator:form';

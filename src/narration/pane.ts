@@ -1,9 +1,9 @@
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Widget } from '@lumino/widgets';
 
-import { element } from './dom';
-import { TraceModel } from './model';
-import { INarrationMark, narrationMarks } from './narration';
+import { element } from '../common/dom';
+import { TraceModel } from '../trace/model';
+import { INarrationMark, narrationMarks } from './marks';
 import {
   fetchPrompt,
   ISampling,

@@ -4,8 +4,8 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { OutputArea } from '@jupyterlab/outputarea';
 import { KernelMessage } from '@jupyterlab/services';
 
-import { showHelperFailure } from './helperDialog';
-import { loadHelper, tracedCode } from './kernelHelper';
+import { showHelperFailure } from '../common/helperDialog';
+import { loadHelper, tracedCode } from '../common/kernelHelper';
 
 /**
  * Runs the notebook's active code cell under the tracer, in the notebook's own

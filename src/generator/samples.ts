@@ -1,6 +1,6 @@
-import { element } from './dom';
-import { IJobsTransport, JobRequestError } from './jobModel';
-import { SampleList } from './jobsSchema';
+import { element } from '../common/dom';
+import { IJobsTransport, JobRequestError } from '../jobs/model';
+import { SampleList } from '../schema/jobs';
 
 /** Sample rows asked for at a time, and at most (jobs.schema.json caps `limit`). */
 const SAMPLE_PAGE = 200;

@@ -1,9 +1,11 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { EventKind, TraceDocument, TraceEvent, Truncation } from './schema';
-
-/** The MIME type of a trace document, shared with the Python kernel helper. */
-export const TRACE_MIME_TYPE = 'application/vnd.groundtrace.trace+json';
+import {
+  EventKind,
+  TraceDocument,
+  TraceEvent,
+  Truncation
+} from '../schema/trace';
 
 /** A variable of the current frame as the view shows it. */
 export interface IVariable {

@@ -11,7 +11,7 @@ import {
   Stage,
   StageStats,
   Stats
-} from './jobsSchema';
+} from '../schema/jobs';
 
 /** Every stage, in the order a job runs them. */
 export const STAGES: Stage[] = [

@@ -1,6 +1,6 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import traceSvg from '../style/icons/trace.svg';
+import traceSvg from '../../style/icons/trace.svg';
 
 export const traceIcon = new LabIcon({
   name: 'groundtrace:trace',

@@ -5,9 +5,9 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 
-import { CommandIDs } from './commands';
-import { traceIcon } from './icons';
-import { traceActiveCell } from './traceCell';
+import { CommandIDs } from '../tokens';
+import { traceIcon } from '../common/icons';
+import { traceActiveCell } from './command';
 
 /**
  * The Trace Cell command. Its toolbar button, context-menu entry and shortcut

@@ -1,12 +1,12 @@
-import { element } from './dom';
+import { element } from '../common/dom';
 import {
   formatDone,
   formatEta,
   formatRate,
   isBadOutcome,
   malformedList
-} from './generatorFormat';
-import { IStageProgress, JobModel } from './jobModel';
+} from './format';
+import { IStageProgress, JobModel } from '../jobs/model';
 
 /** One row a stage: its numbers, a progress bar and its items per outcome. */
 export function renderProgress(

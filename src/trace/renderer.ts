@@ -2,8 +2,8 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { TraceModel } from './model';
-import { TraceDocument } from './schema';
-import { TraceView } from './traceView';
+import { isTraceDocument } from '../schema/guards';
+import { TraceView } from './view';
 import { viewerHook } from './viewerHook';
 
 /** Renders one output's trace document as a TraceView. */
@@ -36,18 +36,4 @@ export class TraceRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   private _mimeType: string;
-}
-
-/** Enough of a check that the view can render the document safely. */
-export function isTraceDocument(value: unknown): value is TraceDocument {
-  const doc = value as TraceDocument | null;
-  return (
-    !!doc &&
-    typeof doc === 'object' &&
-    doc.version === 1 &&
-    Array.isArray(doc.events) &&
-    typeof doc.text === 'string' &&
-    !!doc.sources &&
-    typeof doc.sources === 'object'
-  );
 }

@@ -1,4 +1,4 @@
-import { TraceModel } from './model';
+import { TraceModel } from '../trace/model';
 import { IStatedValue, IVerification } from './translatorClient';
 
 /** A value stated by a narration, placed in its text and tied to a step of the trace. */

@@ -1,6 +1,6 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import datasetSvg from '../style/icons/dataset.svg';
+import datasetSvg from '../../style/icons/dataset.svg';
 
 /** The Dataset Generator's icon (sidebar tab, launcher card, palette). */
 export const datasetIcon = new LabIcon({

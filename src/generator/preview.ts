@@ -1,7 +1,7 @@
-import { element } from './dom';
-import { malformedList } from './generatorFormat';
-import { IJobsTransport, JobRequestError } from './jobModel';
-import { Preview } from './jobsSchema';
+import { element } from '../common/dom';
+import { malformedList } from './format';
+import { IJobsTransport, JobRequestError } from '../jobs/model';
+import { Preview } from '../schema/jobs';
 
 type PreviewResult =
   { loading: string } | { preview: Preview } | { error: string; hint: string };
