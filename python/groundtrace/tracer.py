@@ -12,7 +12,6 @@ Two entry points:
 
 import ast
 import hashlib
-import json
 import linecache
 import os
 import pprint
@@ -27,6 +26,7 @@ import snoop.tracer
 from snoop.tracer import FrameInfo
 from snoop.utils import ArgDefaultDict
 
+from .pipeline.values import value_record
 from .recorder import TraceLimitReached, TraceLimits, TraceRecorder
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -64,20 +64,6 @@ class TraceResult:
     @property
     def ok(self):
         return self.raised is None and self.truncated is None
-
-
-def value_record(value):
-    """The full value as text, and as JSON when it converts (schema ``Value``)."""
-    try:
-        text = repr(value)
-    except Exception as exc:
-        text = '<repr failed: {}>'.format(type(exc).__name__)
-    record = {'repr': text}
-    try:
-        record['json'] = json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError, RecursionError):
-        pass
-    return record
 
 
 def _error_text(exc):

@@ -3,8 +3,9 @@
 import linecache
 import random
 
-from groundtrace.tracer import trace_call, value_record
+from groundtrace.tracer import trace_call
 
+from . import values
 from .compare import output_matches
 
 RETURN_MARK = '<<< Return value from {}:'
@@ -27,7 +28,9 @@ def sample_pairs(problem, pairs_per_problem, seed):
 def items_of(problem, pairs_per_problem, seed):
     for index, pair in enumerate(sample_pairs(problem, pairs_per_problem, seed)):
         yield {'id': '{}_{}'.format(problem['id'], index), 'problem_id': problem['id'],
-               'pair_index': index, 'input': pair['input'], 'expected_output': pair['output']}
+               'pair_index': index, 'input': pair['input'], 'expected_output': pair['output'],
+               'input_repr': values.display_arguments(pair['input']),
+               'expected_output_repr': values.display(pair['output'])}
 
 
 def trace_payload(problem, item, max_lines, documents):
@@ -84,10 +87,18 @@ def document_events_cap(max_lines):
 
 
 def run_item(payload):
-    """Runs in the sandboxed child: trace one item, compare its return value."""
+    """Runs in the sandboxed child: decode the input (evaluating expression arguments, which
+    are dataset code, here and only here), trace one item, compare its return value."""
     funcname = payload['funcname']
     max_lines = payload.get('max_lines')
-    result = trace_call(payload['refcode'], funcname, payload['input'],
+    try:
+        kwargs = values.decode(payload['input'], evaluate=True)
+    except BaseException as exc:  # the input's own code failed (an expression raised, ...)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return {'status': 'bad_input', 'error': 'input: {}: {}'.format(type(exc).__name__, exc),
+                'trace': '', 'n_lines': 0}
+    result = trace_call(payload['refcode'], funcname, kwargs,
                         max_lines=max_lines, max_events=payload.get('max_events'),
                         max_document_events=document_events_cap(max_lines))
     status = status_of(result, funcname)
@@ -98,6 +109,11 @@ def run_item(payload):
     if result.raised is not None:
         report['error'] = '{}: {}'.format(type(result.raised).__name__, result.raised)
     if status == 'ok':
-        report['return_value'] = value_record(result.returned)
-        report['output_matches'] = output_matches(result.returned, payload['expected_output'])
+        report['return_value'] = values.value_record(result.returned)
+        try:
+            expected = values.decode(payload['expected_output'])
+        except ValueError:  # only its repr was stored: compare the texts
+            report['output_matches'] = report['return_value']['repr'] == values.display(payload['expected_output'])
+        else:
+            report['output_matches'] = output_matches(result.returned, expected)
     return report
