@@ -132,10 +132,10 @@ def test_select_keeps_n_traces_per_problem_description(tmp_path):
 
 def test_build_writes_llamafactory_sharegpt_data(tmp_path):
     base = {'problem_description': 'Q?\n\nMore.', 'io_requirements': 'In', 'refcode': 'code',
-            'input': {'x': 1}}
+            'input': {'x': 1}, 'return_value': 1}
     rows = [dict(base, id='a', nl_trace='<think>t</think>\n\nThe answer is 1.'),
             dict(base, id='b', nl_trace='<think>never closed'),
-            dict(base, id='c', nl_trace='</think>' + 'x' * 9000)]
+            dict(base, id='c', nl_trace='</think>' + 'x' * 9000 + '\nFinal answer: 1')]
     (tmp_path / 'translated.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in rows))
     stats = build_dataset(str(tmp_path / 'translated.jsonl'), str(tmp_path), dataset_name='toy')
     assert stats['reasons'] == {'thinking_unclosed': 1, 'over_length': 1}

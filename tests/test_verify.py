@@ -1,8 +1,13 @@
 """groundtrace.verify: answer extraction, parsed comparison, grounding, trace mentions, code, policies."""
 
 import pytest
-
-from groundtrace.verify import (POLICIES, extract_answer, parse_policy, verdict_allows, verify_narration)
+from groundtrace.verify import (
+    POLICIES,
+    extract_answer,
+    parse_policy,
+    verdict_allows,
+    verify_narration,
+)
 from toy_traces import trace_record
 
 PERMUTATIONS = 849  # "unique permutations", first pair input 'yms'
@@ -41,7 +46,38 @@ def test_final_answer_markup_is_stripped(text, expected):
 def test_fallbacks_boxed_fence_and_output_is():
     assert extract_answer('so \\boxed{{1, 2}}') == ('{1, 2}', 'boxed')
     assert extract_answer('text\n```json\n[1, 2]\n```') == ('[1, 2]', 'fenced_block')
-    assert extract_answer('Therefore the output is **True**.') == ('True', 'output_is')
+    assert extract_answer('Therefore the output is **True**.') == ('True', 'sentence')
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('**Final Output:** 11', '11'),
+    ('Final output: `11`.', '11'),
+    ('FINAL ANSWER: [1, 2]', '[1, 2]'),
+    ('**Final answer**: 12', '12'),
+    ('Output: 5', '5'),
+    ('The answer is 7.', '7'),
+    ('So the function returns `[3, 4]`.', '[3, 4]'),
+    ('Final answer: 11 (the sum of all the values)', '11'),
+    ('The result is 3 + 4 = 7.', '7'),
+    ('We add them up.\n\n**42**', '42'),
+    ('The sorted strings:\n```\n["a", "b"]\n```', '["a", "b"]'),
+])
+def test_the_forms_models_use(text, expected):
+    assert extract_answer(text)[0] == expected
+
+
+def test_the_answer_stated_last_wins():
+    assert extract_answer('Output: 5\nthen we fix a mistake\nFinal answer: 6')[0] == '6'
+    assert extract_answer('Final answer: 6\nSo the output is 5.')[0] == '5'
+
+
+def test_words_after_an_answer_sentence_are_no_answer():
+    assert extract_answer('The result is built by appending each letter.') == (None, None)
+
+
+def test_cut_off_by_the_token_limit_is_unfinished_without_thinking_too(permutations):
+    result = verify_narration(GOOD, permutations, thinking_closed=True, finish_reason='length')
+    assert result['verdict'] == 'unfinished'
 
 
 def test_no_answer_when_nothing_states_one():
@@ -111,11 +147,13 @@ def test_code_is_flagged(permutations):
     assert verify_narration(text, permutations)['verdict'] == 'contains_code'
 
 
-def test_default_policy_drops_wrong_answers_only():
-    assert verdict_allows({'status': 'ok', 'verdict': 'ungrounded'})
-    assert verdict_allows({'status': 'ok', 'verdict': 'no_answer'})
-    assert not verdict_allows({'status': 'ok', 'verdict': 'wrong_answer'})
+def test_default_policy_keeps_only_pass():
+    assert verdict_allows({'status': 'ok', 'verdict': 'pass'})
+    for verdict in ('ungrounded', 'no_answer', 'wrong_answer', 'unfinished', 'mentions_trace', 'contains_code'):
+        assert not verdict_allows({'status': 'ok', 'verdict': verdict}), verdict
     assert not verdict_allows({'status': 'skipped'})
+    assert verdict_allows({'status': 'ok', 'verdict': 'ungrounded'}, 'verified')
+    assert not verdict_allows({'status': 'ok', 'verdict': 'no_answer'}, 'verified')
 
 
 def test_policies_by_name_and_by_list():

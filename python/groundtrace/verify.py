@@ -25,24 +25,42 @@ from .pipeline.compare import parse_value, values_equal
 # In order of precedence: the first that applies is the verdict.
 VERDICTS = ('unfinished', 'no_answer', 'wrong_answer', 'mentions_trace', 'contains_code', 'ungrounded', 'pass')
 
-# Build policies: the verdicts each one drops.
+# The verdicts that say the final answer was not found or is not the executed value.
+ANSWER_VERDICTS = frozenset({'unfinished', 'no_answer', 'wrong_answer'})
+
+# Build policies: the verdicts each one drops.  The default trains only on ``pass``: the
+# answer was found and equals the executed value, and nothing else was flagged.  The
+# grounding verdicts are not safe to train on by default: ``mentions_trace`` teaches the
+# model to cite a record it will not have, ``contains_code`` breaks the prose-only target,
+# ``ungrounded`` states values the run never produced.
 POLICIES = {
-    'default': frozenset({'unfinished', 'wrong_answer'}),  # drop wrong answers (and cut-off thoughts)
-    'verified': frozenset({'unfinished', 'wrong_answer', 'no_answer'}),
-    'strict': frozenset(VERDICTS) - {'pass'},
+    'default': frozenset(VERDICTS) - {'pass'},
+    'verified': ANSWER_VERDICTS,  # a right answer, whatever the grounding checks said
     'all': frozenset({'unfinished'}),  # a thought that never closed has no target to train on
 }
+POLICIES['strict'] = POLICIES['default']  # the former name of the default
 DEFAULT_POLICY = 'default'
 
 TRIVIAL_INT = 10
 UNGROUNDED_FRACTION = 0.1  # more than one stated value, and more than this share, unfound → 'ungrounded'
 MAX_LISTED = 50  # evidence lists are cut to this many entries
 
-_FINAL_LINE = re.compile(r'(?im)^[ \t>*_#-]*final\s+answer\s*\**\s*[:：]\**[ \t]*')
+# Where a narration states its answer, in the ways models write it (any case, with or without
+# markdown emphasis): a labelled line ("Final answer:", "**Final Output:**", "Output:", "Answer:"),
+# a sentence ("the output is …", "the function returns …"), \\boxed{…}, the last fenced block, or a
+# last line that is only a value.  The one stated last wins; a fenced block or a bare last line
+# counts only when nothing is labelled.
+_EMPHASIS = r'[*_]{0,3}'
+_LABEL = re.compile(
+    r'(?im)^[ \t>#-]*' + _EMPHASIS + r'[ \t]*(?P<label>final[ \t]+(?:answer|output|result)|answer|output|result'
+    r'|return(?:ed)?[ \t]+value)[ \t]*' + _EMPHASIS + r'[ \t]*(?:[:：=]|is\b)[ \t]*' + _EMPHASIS + r'[ \t]*')
+_SENTENCE = re.compile(
+    r'(?i)\b(?:(?:final[ \t]+)?(?:output|answer|result|return(?:ed)?[ \t]+value)[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'
+    r'|(?:function|code|program|solution|it|main_solution(?:\(\))?)[ \t]+(?:returns|will[ \t]+return|would[ \t]+return)'
+    r')[ \t]*:?[ \t]*(?P<rest>[^\n]+)')
 _BOXED = re.compile(r'\\boxed\{')
 _FENCE = re.compile(r'```[ \t]*([\w+-]*)[ \t]*\n(.*?)```', re.S)
-_OUTPUT_IS = re.compile(
-    r'(?i)\b(?:final\s+)?(?:output|result|answer|return(?:ed)?\s+value)\s+(?:is|will\s+be|would\s+be)\s*:?\s*(.+)')
+_AFTER_VALUE = re.compile(r'[ \t]*(?:[,;(—–]|\s-\s|\b(?:because|since|which|as|after|from|for|and|so|when)\b)')
 _NUMBER = re.compile(r'(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])')
 _QUOTED = re.compile(r'''(?<![\w'"])(?:'([^'\n]{1,80})'|"([^"\n]{1,80})")(?![\w'"])''')
 _TRACE_MENTION = re.compile(
@@ -66,9 +84,51 @@ def _clean_answer(text):
         for mark in ('`', '$'):
             if len(text) >= 2 and text[0] == text[-1] == mark:
                 text = text.strip(mark).strip()
-        if text.endswith('.') and (not isinstance(parse_value(text[:-1]), str) or isinstance(parse_value(text), str)):
+        if text.endswith('.') and (_value_like(text[:-1]) or not _value_like(text)):
             text = text[:-1].rstrip()
     return text
+
+
+def _quoted(text):
+    return len(text) >= 2 and text[0] == text[-1] and text[0] in '\'"'
+
+
+def _value_like(text):
+    """A literal (number, list, dict, True, None, …) or a quoted string, not just words."""
+    return bool(text) and (not isinstance(parse_value(text), str) or _quoted(text.strip()))
+
+
+def _value_prefix(text):
+    """The value at the start of ``text`` when words follow it ("11 (the sum)", "[1, 2] because …")."""
+    for m in _AFTER_VALUE.finditer(text):
+        head = _clean_answer(text[:m.start()])
+        if _value_like(head):
+            return head
+    return None
+
+
+def _labelled_value(rest, strict):
+    """The value after a label or in a sentence: a fenced block, the whole rest when it is one
+    value (it may span lines), else the first line (or the value at its start). ``strict``:
+    words alone are no answer (a sentence such as "the result is built by …")."""
+    rest = rest.strip()
+    if rest.startswith('```'):
+        return _clean_answer(rest)
+    whole = _clean_answer(rest)
+    if _value_like(whole):
+        return whole
+    first = _clean_answer(rest.split('\n', 1)[0])
+    if _value_like(first):
+        return first
+    for marker in (' is ', '=', ' be '):  # "the sorted list is [1, 2]", "3 + 4 = 7"
+        if marker in first:
+            tail = _clean_answer(first.rsplit(marker, 1)[1])
+            if _value_like(tail):
+                return tail
+    head = _value_prefix(first)
+    if head is not None:
+        return head
+    return None if strict else (first or None)
 
 
 def _balanced(text, start):
@@ -84,34 +144,47 @@ def _balanced(text, start):
     return None
 
 
+def _stated_answers(text):
+    """Every labelled, sentence or boxed statement of an answer: ``(offset, answer, how)``."""
+    found = []
+    for m in _LABEL.finditer(text):
+        value = _labelled_value(text[m.end():], strict=not m.group('label').lower().startswith('final'))
+        if value:
+            how = 'final_answer_line' if m.group('label').lower().startswith('final') else 'label_line'
+            found.append((m.start(), value, how))
+    for m in _SENTENCE.finditer(text):
+        value = _labelled_value(m.group('rest'), strict=True)
+        if value:
+            found.append((m.start(), value, 'sentence'))
+    for m in _BOXED.finditer(text):
+        inner = _balanced(text, m.end())
+        if inner and _clean_answer(inner):
+            found.append((m.start(), _clean_answer(inner), 'boxed'))
+    return found
+
+
 def extract_answer(text):
     """``(answer_text, how)`` from a narration, or ``(None, None)``."""
     if not text:
         return None, None
-    finals = list(_FINAL_LINE.finditer(text))
-    if finals:
-        rest = text[finals[-1].end():].strip()
-        if rest.startswith('```'):
-            return _clean_answer(rest), 'final_answer_line'
-        whole = _clean_answer(rest)
-        if whole and not isinstance(parse_value(whole), str):
-            return whole, 'final_answer_line'
-        first = _clean_answer(rest.split('\n', 1)[0])
-        if first:
-            return first, 'final_answer_line'
-    boxes = list(_BOXED.finditer(text))
-    if boxes:
-        inner = _balanced(text, boxes[-1].end())
-        if inner:
-            return _clean_answer(inner), 'boxed'
+    stated = _stated_answers(text)
+    if stated:
+        # The last statement wins; one that starts where another does (a label line is also a
+        # sentence) is taken by its strongest reading.
+        last = max(offset for offset, _, _ in stated)
+        order = ('final_answer_line', 'label_line', 'boxed', 'sentence')
+        _, value, how = min((s for s in stated if s[0] == last), key=lambda s: order.index(s[2]))
+        return value, how
     fences = list(_FENCE.finditer(text))
     if fences and fences[-1].group(1).lower() in ('', 'json', 'text', 'python', 'py'):
         body = fences[-1].group(2).strip()
-        if body and not isinstance(parse_value(body), str):
+        if _value_like(body) and not text[fences[-1].end():].strip():
             return body, 'fenced_block'
-    outputs = list(_OUTPUT_IS.finditer(text))
-    if outputs:
-        return _clean_answer(outputs[-1].group(1).split('\n', 1)[0]), 'output_is'
+    lines = [line for line in text.strip().split('\n') if line.strip()]
+    if lines:
+        value = _clean_answer(lines[-1])
+        if _value_like(value):
+            return value, 'last_line'
     return None, None
 
 
@@ -198,10 +271,12 @@ def grounding(narration, record):
     return grounded, ungrounded, trivial
 
 
-def verify_narration(final, record, *, thinking_closed=True):
-    """Verdict and evidence for the narration ``final`` of the trace record ``record``."""
+def verify_narration(final, record, *, thinking_closed=True, finish_reason=None):
+    """Verdict and evidence for the narration ``final`` of the trace record ``record``.
+    A completion cut off by its token limit (``finish_reason`` ``length``) is ``unfinished``
+    whether or not the model thought first: its last words are not a conclusion."""
     final = final or ''
-    evidence = {'thinking_closed': bool(thinking_closed)}
+    evidence = {'thinking_closed': bool(thinking_closed), 'finish_reason': finish_reason}
     answer_text, how = extract_answer(final)
     expected = executed_answer(record)
     evidence.update(answer=answer_text, answer_found_by=how, expected=_short(expected))
@@ -221,7 +296,7 @@ def verify_narration(final, record, *, thinking_closed=True):
              if m.group(1).lower() in ('python', 'py') or _CODE_LINE.search(m.group(2))]
     evidence['code'] = code[:MAX_LISTED]
 
-    if not thinking_closed or not final.strip():
+    if not thinking_closed or not final.strip() or finish_reason == 'length':
         verdict = 'unfinished'
     elif answer_text is None:
         verdict = 'no_answer'
@@ -261,6 +336,25 @@ def parse_policy(policy):
         raise ValueError('unknown verdict policy {!r}: use one of {} or drop:/keep: with verdicts from {}'.format(
             policy, ', '.join(POLICIES), ', '.join(VERDICTS)))
     return chosen | {'unfinished'} if kind == 'drop' else frozenset(VERDICTS) - chosen | {'unfinished'}
+
+
+def build_verdict(record, final):
+    """The verdict build applies to a translated record, however ``translated.jsonl`` was made
+    (translate stage, ``import-batch``, a user's own file): the answer is checked again here
+    against the executed value the record carries, so a wrong or missing answer is never
+    trained on on the strength of a recorded verdict; the grounding verdict the translate
+    stage recorded (it saw the whole trace) stands when the answer checks out.
+    Returns the verdict, or None when the record carries no executed value to check against."""
+    if not any(record.get(k) is not None for k in ('return_value', 'trace', 'answer')):
+        return None
+    if record.get('return_value') is None and not record.get('trace') and 'answer' in record:
+        record = dict(record, return_value=parse_value(record['answer']))
+    fresh = verify_narration(final, record, thinking_closed=record.get('thinking_closed', True) is not False,
+                             finish_reason=record.get('finish_reason'))['verdict']
+    recorded = record.get('verdict')
+    if fresh in ANSWER_VERDICTS or recorded not in VERDICTS or recorded in ANSWER_VERDICTS:
+        return fresh
+    return recorded
 
 
 def verdict_allows(record, policy=DEFAULT_POLICY):

@@ -1,10 +1,17 @@
-"""Stage 5, build: LLaMA-Factory training data (sharegpt format) from translated traces."""
+"""Stage 5, build: LLaMA-Factory training data (sharegpt format) from translated traces.
+
+Build applies the verdict policy itself to every record (``verify.build_verdict``): by
+default only narrations whose final answer was found and equals the executed value, with
+no other flag (``pass``), are trained on — whether ``translated.jsonl`` came from the
+translate stage, ``import-batch`` or the user.
+"""
 
 import json
 import os
 from collections import Counter
 from string import Template
 
+from ..verify import DEFAULT_POLICY, build_verdict, parse_policy
 from .jsonl import AtomicJsonlWriter, iter_jsonl, write_json_atomic
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'templates')
@@ -66,8 +73,10 @@ class LengthMeter:
 
 
 def build_dataset(translated_path, folder, *, template_path=None, max_length=DEFAULT_MAX_LENGTH,
-                  tokenizer=None, dataset_name='groundtrace', require_verified=False, progress=None):
+                  tokenizer=None, dataset_name='groundtrace', policy=DEFAULT_POLICY, progress=None):
+    dropped_verdicts = parse_policy(policy)
     template = load_template(template_path)
+    verdicts = Counter()
     meter = LengthMeter(tokenizer)
     reasons = Counter()
     n_in = n_out = 0
@@ -88,8 +97,13 @@ def build_dataset(translated_path, folder, *, template_path=None, max_length=DEF
             if not answer:
                 reasons['empty_answer'] += 1
                 continue
-            if require_verified and record.get('verdict', {}).get('ok') is not True:
-                reasons['not_verified'] += 1
+            verdict = build_verdict(record, _final_text(record, answer))
+            if verdict is None and policy != 'all':
+                reasons['no_executed_value'] += 1
+                continue
+            verdicts[verdict or 'unchecked'] += 1
+            if verdict in dropped_verdicts:
+                reasons['verdict_' + verdict] += 1
                 continue
             messages = [{'role': 'user', 'content': training_prompt(record, template)},
                         {'role': 'assistant', 'content': answer}]
@@ -112,4 +126,11 @@ def build_dataset(translated_path, folder, *, template_path=None, max_length=DEF
         }
     })
     return {'in': n_in, 'out': n_out, 'reasons': dict(reasons), 'length_unit': meter.unit,
-            'max_length': max_length}
+            'max_length': max_length, 'verdict_policy': policy if isinstance(policy, str) else sorted(policy),
+            'verdicts': dict(verdicts)}
+
+
+def _final_text(record, answer):
+    """The narration's final text: as the translate stage stored it, else the text after ``</think>``."""
+    final = record.get('final')
+    return final if isinstance(final, str) else answer

@@ -64,7 +64,8 @@ class VerifyHandler(_ViewerHandler):
         body = self.body()
         record = record_for_prompt(body['record'])
         narration = split_narration(body.get('content'), body.get('reasoning'), body.get('finish_reason'))
-        result = verify_narration(narration.final, record, thinking_closed=narration.thinking_closed)
+        result = verify_narration(narration.final, record, thinking_closed=narration.thinking_closed,
+                                 finish_reason=narration.finish_reason)
         grounded, _, _ = grounding(narration.final, record)
         result.update(final=narration.final, thinking=narration.thinking,
                       thinking_closed=narration.thinking_closed, grounded=grounded[:200])

@@ -57,7 +57,8 @@ def translated_record(item, completion, *, model, prompt_chars, prompt_tokens=No
     record.update(narration.as_record())
     record.update(usage=completion.usage, attempts=completion.attempts,
                   elapsed_ms=round(completion.elapsed_s * 1000))
-    record.update(verify_narration(narration.final, item, thinking_closed=narration.thinking_closed))
+    record.update(verify_narration(narration.final, item, thinking_closed=narration.thinking_closed,
+                                   finish_reason=narration.finish_reason))
     return record
 
 
