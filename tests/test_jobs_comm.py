@@ -7,8 +7,14 @@ import os
 import pytest
 
 from groundtrace import jobs_comm
-from groundtrace.jobs import (JobManager, JobRequestError, check_translator, explain_failure, folder_lock_holder,
-                             is_groundtrace_process)
+from groundtrace.jobs import (
+    JobManager,
+    JobRequestError,
+    check_translator,
+    explain_failure,
+    folder_lock_holder,
+    is_groundtrace_process,
+)
 from groundtrace.samples import SampleIndex, load_sample
 from tests_support import wait_for
 

@@ -2,7 +2,12 @@
 
 import pytest
 
-from groundtrace.pipeline.jsonl import FolderLock, FolderLocked, JsonlAppender, iter_jsonl
+from groundtrace.pipeline.jsonl import (
+    FolderLock,
+    FolderLocked,
+    JsonlAppender,
+    iter_jsonl,
+)
 
 
 def test_a_torn_last_line_is_cut_before_appending(tmp_path):

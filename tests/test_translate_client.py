@@ -7,7 +7,11 @@ import time
 import pytest
 
 from fake_vllm import FakeVLLM
-from groundtrace.translate.client import BatchClient, TranslatorUnavailable, error_message
+from groundtrace.translate.client import (
+    BatchClient,
+    TranslatorUnavailable,
+    error_message,
+)
 from groundtrace.translate.config import PAPER_SAMPLING, build_config
 
 MESSAGES = [{'role': 'user', 'content': ' .......... x = 41\n <<< Return value from main_solution: 42'}]

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import httpx
 
-from test_server_route import authed, fake, jupyter  # noqa: F401 (module fixtures: one server for these tests)
-
 from groundtrace.translate.prompts import load_template, render_prompt
+from test_server_route import authed, fake, jupyter  # noqa: F401 (module fixtures: one server for these tests)
 
 ROUTE = '/groundtrace/viewer'
 FIXTURE = Path(__file__).resolve().parent.parent / 'src' / '__tests__' / 'fixtures' / 'factorial.json'

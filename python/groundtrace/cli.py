@@ -5,9 +5,17 @@ import json
 import os
 import sys
 
+from .pipeline.job import (
+    STAGES,
+    JobConfig,
+    JobError,
+    filter_stats,
+    paths,
+    run_job,
+    summary_table,
+    trace_stats,
+)
 from .pipeline.jsonl import FolderLocked, JsonlAppender, iter_jsonl, write_json_atomic
-from .pipeline.job import (STAGES, JobConfig, JobError, filter_stats, paths, run_job,
-                           summary_table, trace_stats)
 from .translate import cli as translate_cli
 
 

@@ -12,9 +12,8 @@ import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from .baseline import normalise, run_baseline, paste_args
+from .baseline import normalise, paste_args, run_baseline
 from .jsonl import iter_jsonl
-
 
 STDERR_WARNING = re.compile(r'^[^ \n][^\n]*Warning: [^\n]*\n(  warnings\.warn\([^\n]*\n)?', re.M)
 

@@ -13,8 +13,13 @@ import os
 import time
 
 from ..pipeline.jsonl import JsonlAppender, iter_jsonl
-from .client import Completion, error_message, _OVER_CONTEXT
-from .prompts import DEFAULT_PROMPT_BUDGET_CHARS, load_template, prompt_messages, render_prompt
+from .client import _OVER_CONTEXT, Completion, error_message
+from .prompts import (
+    DEFAULT_PROMPT_BUDGET_CHARS,
+    load_template,
+    prompt_messages,
+    render_prompt,
+)
 from .reasoning import split_message
 from .stage import FAILED, SELECTED, TRANSLATED, done_ids, translated_record
 
