@@ -64,6 +64,8 @@ check_server_extension() {
   jupyter server extension list 2>&1 | grep -E "groundtrace.server.*OK"
 }
 
+run "lint: ruff" ruff check .
+run "lint: eslint + prettier" npm run --silent lint:check
 run "pytest" python -m pytest tests -q -p no:cacheprovider
 run "jest" npx jest --ci
 run "wheel contents" check_wheel
