@@ -69,8 +69,8 @@ def test_the_summary_table_counts_each_stage(toy_run):
 
 def test_a_second_job_on_the_same_folder_is_refused(toy_run, toy_data_path):
     out, _ = toy_run
-    from groundtrace.pipeline.jsonl import FolderLock
-    with FolderLock(str(out)):
+    from groundtrace.pipeline.job_folder import JobFolder
+    with JobFolder(str(out)).lock():
         proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(out), '--limit', '12', '--quiet')
     assert proc.returncode == 2 and 'another groundtrace job' in proc.stderr
 
@@ -86,13 +86,19 @@ def test_build_turns_a_translated_file_into_training_data(toy_run, tmp_path, toy
     out, _ = toy_run
     selected = [json.loads(line) for line in open(out / 'selected.jsonl')]
     translated = tmp_path / 'translated.jsonl'
-    translated.write_text(''.join(json.dumps(dict(r, nl_trace='<think>x</think>It returns 1.')) + '\n'
-                                  for r in selected))
+    # half the narrations end on the executed value, half on a wrong one
+    right = {r['id'] for r in selected[::2]}
+    translated.write_text(''.join(json.dumps(dict(r, nl_trace='<think>x</think>Final answer: {}'.format(
+        r['return_value']['repr'] if r['id'] in right else '"no such value"'))) + '\n' for r in selected))
     proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(out), '--limit', '12',
                        '--stages', 'build', '--translated', str(translated), '--quiet')
     assert proc.returncode == 0, proc.stderr
-    assert len(ids_or_lines(out / 'train.jsonl')) == len(selected)
+    assert len(ids_or_lines(out / 'train.jsonl')) == len(right)  # build trains on verified answers only
     assert (out / 'dataset_info.json').exists()
+    proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(out), '--limit', '12',
+                       '--stages', 'build', '--translated', str(translated), '--verdict-policy', 'all', '--quiet')
+    assert proc.returncode == 0, proc.stderr
+    assert len(ids_or_lines(out / 'train.jsonl')) == len(selected)
 
 
 def ids_or_lines(path):

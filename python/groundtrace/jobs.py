@@ -7,8 +7,6 @@ the folder (``progress.json`` names the job's pid). Progress reaches the UI as e
 at most ``MAX_UPDATES_PER_SECOND``, whatever the job's speed.
 """
 
-import fcntl
-import json
 import os
 import re
 import signal
@@ -19,27 +17,18 @@ import time
 import urllib.error
 import urllib.request
 
+from .pipeline.job_folder import FILES, JobFolder
+from .pipeline.run_options import DEFAULTS, OPTIONS, flag
+
 MAX_UPDATES_PER_SECOND = 10
 CANCEL_GRACE_S = 5.0
-LOG_NAME = 'job.log'
 
 TRANSLATOR_CHECK_TIMEOUT_S = 3.0
 # Options only the translate stage reads: not passed to a job that does not translate.
 TRANSLATOR_OPTIONS = ('translator_url', 'model')
 
-# CLI flags for the options the panel sets; one table, so the panel and CLI agree.
-OPTION_FLAGS = {
-    'stages': '--stages',
-    'limit': '--limit',
-    'workers': '--workers',
-    'pairs_per_problem': '--pairs-per-problem',
-    'traces_per_problem': '--traces-per-problem',
-    'max_trace_lines': '--max-trace-lines',
-    'timeout': '--timeout',
-    'seed': '--seed',
-    'translator_url': '--translator-url',
-    'model': '--model',
-}
+# The options the panel may set beside input and output (each is `groundtrace run --name`).
+PANEL_OPTIONS = tuple(name for name in OPTIONS if name not in ('input', 'output'))
 
 
 class JobRequestError(ValueError):
@@ -54,55 +43,35 @@ def job_command(options):
     """The ``groundtrace run`` command line for a panel's options."""
     command = [sys.executable, '-m', 'groundtrace.cli', 'run',
                '--input', options['input'], '--output', options['output'], '--quiet']
-    translates = 'translate' in (options.get('stages') or ())
-    for key, flag in OPTION_FLAGS.items():
+    translates = 'translate' in (options.get('stages') or DEFAULTS['stages'])
+    for key in PANEL_OPTIONS:
         if key in TRANSLATOR_OPTIONS and not translates:
             continue
         value = options.get(key)
-        if value is None or value == '' or value == []:
+        if value is None or value == '' or value == [] or value is False:
+            continue
+        if value is True:
+            command.append(flag(key))
             continue
         if isinstance(value, (list, tuple)):
             value = ','.join(value)
-        command += [flag, str(value)]
+        command += [flag(key), str(value)]
     return command
 
 
 def read_progress(folder):
     """The job's ``progress.json``, or None while there is none (or it is mid-write)."""
-    try:
-        with open(os.path.join(folder, 'progress.json')) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+    return JobFolder(folder).read_progress()
 
 
 def read_stats(folder):
     """The job's ``stats.json`` (counts per stage and reason), or None."""
-    try:
-        with open(os.path.join(folder, 'stats.json')) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+    return JobFolder(folder).read_stats()
 
 
 def folder_lock_holder(folder):
-    """The pid text of the process holding the folder's lock, or None when it is free.
-
-    Probes the same flock the job takes (pipeline.jsonl.FolderLock) without writing to it,
-    so a job started from a terminal in this folder is seen too."""
-    try:
-        fd = os.open(os.path.join(folder, '.lock'), os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return os.read(fd, 64).decode(errors='replace').strip() or 'unknown'
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
+    """The pid text of the process holding the folder's job lock, or None when it is free."""
+    return JobFolder(folder).lock_holder()
 
 
 def check_translator(url):
@@ -146,7 +115,7 @@ def explain_failure(text):
     for pattern, hint in FAILURE_HINTS:
         if re.search(pattern, text, re.I):
             return message, hint
-    return message, 'see job.log in the output folder; fix the cause and press Resume'
+    return message, 'see {} in the output folder; fix the cause and press Resume'.format(FILES['log'])
 
 
 def shown_path(folder):
@@ -179,11 +148,7 @@ def is_groundtrace_process(pid):
 
 
 def log_tail(folder, n_lines=20):
-    try:
-        with open(os.path.join(folder, LOG_NAME), errors='replace') as f:
-            return ''.join(f.readlines()[-n_lines:])
-    except OSError:
-        return ''
+    return JobFolder(folder).log_tail(n_lines)
 
 
 class Job:
@@ -291,7 +256,7 @@ class JobManager:
                     'wait for it, stop it, or choose another output folder')
             os.makedirs(output, exist_ok=True)
             options = dict(options, input=input_path, output=output)
-            log = open(os.path.join(output, LOG_NAME), 'ab')
+            log = open(JobFolder(output).log, 'ab')
             try:
                 process = subprocess.Popen(
                     job_command(options), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -337,8 +302,7 @@ class JobManager:
 
     @staticmethod
     def _running_job_in(output):
-        # Not progress['state']: a job with a translator rewrites progress.json for each of
-        # its parts and says 'finished' for a moment between them; its process is the truth.
+        # Not progress['state']: a killed job's progress.json still says running; its process is the truth.
         progress = read_progress(output)
         pid = (progress or {}).get('pid')
         if pid and pid_alive(pid) and is_groundtrace_process(pid):
@@ -351,13 +315,12 @@ class JobManager:
 
     def _watch_loop(self, job):
         """Send progress when progress.json changes, and the final state once."""
-        path = os.path.join(job.output, 'progress.json')
-        stats_path = os.path.join(job.output, 'stats.json')
+        folder = JobFolder(job.output)
         last_mtime = last_stats_mtime = None
         interval = 1.0 / MAX_UPDATES_PER_SECOND
         while True:
             state = job.poll()
-            mtime, stats_mtime = _mtime(path), _mtime(stats_path)
+            mtime, stats_mtime = folder.mtimes()
             if mtime != last_mtime and state in ('running', 'cancelling'):
                 last_mtime = mtime
                 progress = read_progress(job.output)
@@ -374,11 +337,13 @@ class JobManager:
             time.sleep(interval)
 
 
-def _mtime(path):
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
+def job_status(output):
+    """The status of a folder's job, running or not, as the panel gets it (``JobStatus``)."""
+    output = os.path.abspath(output)
+    pid = JobManager._running_job_in(output)
+    if pid is None:
+        return folder_status(output)
+    return Job(output, pid=pid).status()
 
 
 def folder_status(output):

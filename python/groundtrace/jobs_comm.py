@@ -14,6 +14,7 @@ import os
 import threading
 
 from .jobs import JobManager, JobRequestError
+from .pipeline.job_folder import JobFolder
 from .samples import SampleIndex, load_sample
 
 COMM_TARGET = 'groundtrace.jobs'
@@ -116,7 +117,7 @@ def _handle(request):
         return dict(preview_input(path), path=path)
     if kind == 'samples':
         output = _folder(request['output'])
-        if not os.path.exists(os.path.join(output, 'traces.jsonl')):
+        if not JobFolder(output).has('traces'):
             raise JobRequestError('{} holds no traced items yet'.format(output),
                                   'run the trace stage into this folder first')
         index = _indexes.setdefault(output, SampleIndex(output))

@@ -8,6 +8,7 @@ import json
 import os
 import threading
 
+from .pipeline.job_folder import JobFolder
 from .pipeline.jsonl import iter_jsonl
 
 QUESTION_CHARS = 160
@@ -55,8 +56,9 @@ class SampleIndex:
 
     def __init__(self, folder):
         self.folder = folder
-        self._traces = _Tail(os.path.join(folder, 'traces.jsonl'))
-        self._translated = _Tail(os.path.join(folder, 'translated.jsonl'))
+        files = JobFolder(folder)
+        self._traces = _Tail(files.traces)
+        self._translated = _Tail(files.translated)
         self._rows = {}
         self._haystacks = {}
         self._verdicts = {}
@@ -132,11 +134,12 @@ def find_record(path, item_id):
 
 def load_sample(folder, item_id):
     """The item's trace record, structured trace and translation, from the folder's files."""
-    record = find_record(os.path.join(folder, 'traces.jsonl'), item_id)
+    files = JobFolder(folder)
+    record = find_record(files.traces, item_id)
     if record is None:
         return None
-    document = find_record(os.path.join(folder, 'documents.jsonl'), item_id)
-    translation = find_record(os.path.join(folder, 'translated.jsonl'), item_id)
+    document = find_record(files.documents, item_id)
+    translation = find_record(files.translated, item_id)
     return {'id': item_id, 'record': record,
             'document': document.get('document') if document else None,
             'translation': translation}

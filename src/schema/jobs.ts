@@ -9,7 +9,94 @@
  */
 export type JobsProtocol = JobRequest | KernelMessage;
 export type JobRequest = StartRequest | FolderRequest | ListRequest | PreviewRequest | SamplesRequest | SampleRequest;
+/**
+ * Problems as JSONL (PyEdu/CodeI/O or CRUXEval-style), relative to the Jupyter root.
+ */
+export type InputFile = string;
+/**
+ * The job folder, relative to the Jupyter root; created if missing.
+ */
+export type OutputFolder = string;
+/**
+ * The stages of a job, in the order a job runs them (the one source of that order).
+ */
 export type Stage = 'filter' | 'trace' | 'select' | 'translate' | 'build';
+/**
+ * The stages the job runs, in order (translate is skipped without a translator endpoint, build without translated.jsonl).
+ */
+export type Stages = Stage[];
+/**
+ * Only the first N problems (input lines) of the input.
+ */
+export type Limit = number | null;
+/**
+ * Items traced at once (empty: one per CPU).
+ */
+export type Workers = number | null;
+/**
+ * At most this many input/output pairs traced per problem, sampled with the seed.
+ */
+export type PairsPerProblem = number;
+/**
+ * Usable traces the select stage keeps per problem description.
+ */
+export type TracesPerProblem = number;
+/**
+ * A trace is stopped past this many lines (status too_long) and select keeps only traces shorter than it.
+ */
+export type MaxTraceLines = number;
+/**
+ * Wall-time limit per item in seconds; the CPU limit follows it.
+ */
+export type TimeoutS = number;
+/**
+ * Address-space limit per item in MiB.
+ */
+export type MemoryMiB = number;
+/**
+ * Seed for sampling pairs and traces.
+ */
+export type Seed = number;
+/**
+ * PYTHONHASHSEED of the traced code ("0": the same input always gives the same trace; "random" as the original pipeline).
+ */
+export type HashSeed = string;
+/**
+ * Write the structured trace (documents.jsonl) of successful items only, of every item, or of none; they are about 4x the trace text.
+ */
+export type StructuredTraces = 'ok' | 'all' | 'none';
+/**
+ * The trace text select limits and translate reads: snoop's own, or compact (repeated loop iterations folded; the full snoop text is kept beside it).
+ */
+export type TraceFormat = 'snoop' | 'compact';
+/**
+ * build drops samples longer than this (tokens with a tokenizer, else characters).
+ */
+export type MaxSampleLength = number;
+/**
+ * select drops traces whose return value differs from the expected output.
+ */
+export type RequireOutputMatch = boolean;
+/**
+ * Where the trace stage runs items: the local sandboxed fork pool, or a Ray cluster.
+ */
+export type Executor = 'local' | 'ray';
+/**
+ * The Ray cluster to use with the ray executor (empty: "auto", the cluster this machine belongs to).
+ */
+export type RayAddress = string | null;
+/**
+ * CPUs of each Ray actor (each runs its own sandboxed pool); empty: one actor per node with all its CPUs.
+ */
+export type CPUsPerRayActor = number | null;
+/**
+ * An OpenAI-compatible server (vLLM), ending in /v1.
+ */
+export type TranslatorEndpoint = string;
+/**
+ * The model name the translator serves; empty for the server's only model.
+ */
+export type TranslatorModel = string;
 export type KernelMessage = JobReply | JobsMessage | ProgressEvent | StatusEvent;
 /**
  * What an ok reply carries: start, cancel and attach give the folder's JobStatus; list, the kernel's jobs; preview, samples and sample their own result.
@@ -29,21 +116,30 @@ export interface StartRequest {
   options: JobOptions;
 }
 /**
- * The options of `groundtrace run` that the panel sets (same names as the CLI flags).
+ * The options of `groundtrace run` (same names as the CLI flags, with - for _), and the one source of their defaults: the CLI, JobConfig and the panel's settings (schema/generator.json, generated) read them from here. `x-panel-default` is the panel's default for an option the CLI has no default for; `x-panel` lists the options the panel shows.
  */
 export interface JobOptions {
-  input: string;
-  output: string;
-  stages?: Stage[];
-  limit?: number | null;
-  workers?: number | null;
-  pairs_per_problem?: number;
-  traces_per_problem?: number;
-  max_trace_lines?: number;
-  timeout?: number;
-  seed?: number;
-  translator_url?: string;
-  model?: string;
+  input: InputFile;
+  output: OutputFolder;
+  stages?: Stages;
+  limit?: Limit;
+  workers?: Workers;
+  pairs_per_problem?: PairsPerProblem;
+  traces_per_problem?: TracesPerProblem;
+  max_trace_lines?: MaxTraceLines;
+  timeout?: TimeoutS;
+  memory_mb?: MemoryMiB;
+  seed?: Seed;
+  hash_seed?: HashSeed;
+  documents?: StructuredTraces;
+  trace_format?: TraceFormat;
+  max_length?: MaxSampleLength;
+  require_output_match?: RequireOutputMatch;
+  executor?: Executor;
+  ray_address?: RayAddress;
+  ray_cpus_per_actor?: CPUsPerRayActor;
+  translator_url?: TranslatorEndpoint;
+  model?: TranslatorModel;
 }
 /**
  * cancel: stop the folder's job; attach: find the folder's job again and send its status.
@@ -124,7 +220,7 @@ export interface JobStatus {
   stats?: Stats | null;
 }
 /**
- * The job's progress.json (see pipeline/progress.py).
+ * The job's progress.json (pipeline/progress.py): its state, one row per stage in job order, and the running stage repeated in the flat keys.
  */
 export interface Progress {
   state: 'running' | 'finished' | 'failed';
@@ -141,6 +237,44 @@ export interface Progress {
   pid?: number;
   updated?: number;
   error?: string;
+  version?: 2;
+  rows?: StageRow[];
+  /**
+   * Per node of a Ray executor (absent or empty for the local one).
+   */
+  nodes?: NodeProgress[];
+}
+/**
+ * One stage of the job as the panel and `groundtrace status` show it. A done stage's counts are its summary: the same rows, labels and numbers the CLI prints.
+ */
+export interface StageRow {
+  stage: Stage;
+  /**
+   * stopped: it was running when the job ended (cancelled, or the process was killed); resume goes on.
+   */
+  status: 'waiting' | 'running' | 'done' | 'skipped' | 'failed' | 'stopped';
+  done: number;
+  total?: number | null;
+  rate?: number | null;
+  eta_s?: number | null;
+  /**
+   * Label → count, in the order to show them.
+   */
+  counts: {
+    [k: string]: number;
+  };
+  /**
+   * Why the stage was skipped.
+   */
+  note?: string;
+}
+export interface NodeProgress {
+  node: string;
+  actors?: number;
+  cpus?: number;
+  done?: number;
+  rate?: number | null;
+  alive?: boolean;
 }
 /**
  * The job's stats.json.

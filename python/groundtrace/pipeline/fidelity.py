@@ -13,6 +13,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from .baseline import normalise, paste_args, run_baseline
+from .job_folder import JobFolder
 from .jsonl import iter_jsonl
 
 STDERR_WARNING = re.compile(r'^[^ \n][^\n]*Warning: [^\n]*\n(  warnings\.warn\([^\n]*\n)?', re.M)
@@ -58,7 +59,7 @@ def _first_difference(a, b):
 
 
 def check_folder(folder, sample=None, seed=0, workers=2, timeout=5.0, on_verdict=None):
-    ok = [r for r in iter_jsonl(folder + '/traces.jsonl') if r['status'] == 'ok']
+    ok = [r for r in iter_jsonl(JobFolder(folder).traces) if r['status'] == 'ok']
     if sample is not None and sample < len(ok):
         ok = random.Random(seed).sample(ok, sample)
     verdicts = []

@@ -1,18 +1,13 @@
 """Command-line face of translation: options for ``groundtrace run``, and the ``translate``,
 ``export-batch`` and ``import-batch`` subcommands."""
 
-import dataclasses
 import json
-import os
 import sys
 
-from ..pipeline.jsonl import AtomicJsonlWriter, FolderLock, iter_jsonl
-from ..verify import DEFAULT_POLICY, POLICIES, VERDICTS, parse_policy, verdict_allows
+from ..pipeline.job_folder import JobFolder
 from .client import TranslatorUnavailable
 from .config import build_config
-from .stage import TRANSLATED, translate_folder
-
-FOR_BUILD = 'translated_for_build.jsonl'
+from .stage import translate_folder
 
 
 def add_translate_arguments(parser):
@@ -42,10 +37,6 @@ def add_translate_arguments(parser):
     group.add_argument('--no-thinking', action='store_true', help='chat_template_kwargs enable_thinking false')
     group.add_argument('--stream', action='store_true', default=None,
                        help='stream completions (default: whole ones, cheaper to parse at high concurrency)')
-    group.add_argument('--verdict-policy', default=DEFAULT_POLICY,
-                       help='which verdicts build trains on: {} or drop:V,… / keep:V,… with V from {} '
-                            '(default: {}: drop wrong answers)'.format(', '.join(POLICIES), ', '.join(VERDICTS),
-                                                                       DEFAULT_POLICY))
 
 
 def config_from_args(args):
@@ -60,58 +51,9 @@ def config_from_args(args):
         **sampling)
 
 
-def run_translate_stage(args, folder, progress=None):
-    """The translate stage of a job whose folder lock the caller holds; returns its stats."""
-    parse_policy(args.verdict_policy)  # a typo fails before any request is sent
-    return translate_folder(folder, config_from_args(args), progress=progress)
-
-
-def wants_translation(args):
-    return bool(getattr(args, 'translator_urls', None)) or 'translate' in getattr(args, 'stages', ())
-
-
-def write_allowed(folder, policy):
-    """``translated_for_build.jsonl``: the translated records ``policy`` lets build train on.
-    Returns the count of records dropped per verdict (and status)."""
-    dropped = {}
-    writer = AtomicJsonlWriter(os.path.join(folder, FOR_BUILD))
-    for record in iter_jsonl(os.path.join(folder, TRANSLATED)):
-        if verdict_allows(record, policy):
-            writer.write(record)
-        else:
-            why = record.get('verdict') if record.get('status') == 'ok' else record.get('status')
-            dropped[why] = dropped.get(why, 0) + 1
-    writer.commit()
-    return dropped
-
-
-def run_with_translation(args, cfg, log):
-    """``groundtrace run`` with a translator: the stages before translate, translate, then
-    build over the records the verdict policy allows. Returns the job's stats."""
-    from ..pipeline.job import STAGES, load_stats, paths, run_job
-    from ..pipeline.jsonl import write_json_atomic
-    from ..pipeline.progress import Progress
-    stages = [s for s in STAGES if s in cfg.stages or s == 'translate']
-    before = tuple(s for s in stages if STAGES.index(s) < STAGES.index('translate'))
-    if before:
-        run_job(dataclasses.replace(cfg, stages=before), log=log)
-    with FolderLock(cfg.output):
-        progress = Progress(cfg.output, ['translate'], quiet=cfg.quiet)
-        try:
-            run_translate_stage(args, cfg.output, progress=progress)
-        except BaseException as exc:
-            progress.finish('failed', error='{}: {}'.format(type(exc).__name__, exc))
-            raise
-        progress.finish()
-        dropped = write_allowed(cfg.output, args.verdict_policy)
-        p = paths(cfg.output)
-        stats = load_stats(p)
-        stats['stages']['translate']['verdict_policy'] = {'policy': args.verdict_policy, 'dropped': dropped}
-        write_json_atomic(p['stats'], stats)
-    if 'build' in stages:
-        return run_job(dataclasses.replace(cfg, stages=('build',), translated=os.path.join(cfg.output, FOR_BUILD)),
-                       log=log)
-    return load_stats(paths(cfg.output))
+def run_translate_stage(args, folder):
+    """``groundtrace translate FOLDER``: the translate stage alone, under the folder's lock."""
+    return translate_folder(folder, config_from_args(args))
 
 
 # ---- subcommands -------------------------------------------------------------------------
@@ -133,7 +75,7 @@ def add_translate_commands(sub):
 
 
 def cmd_translate(args):
-    with FolderLock(args.folder):
+    with JobFolder(args.folder).lock():
         stats = run_translate_stage(args, args.folder)
     print(json.dumps({k: stats[k] for k in ('total', 'done', 'skipped', 'failed', 'already_done', 'verdicts')}))
     return 0 if not stats['failed'] else 1
@@ -142,7 +84,7 @@ def cmd_translate(args):
 def cmd_export_batch(args):
     from .batch_files import export_batch
     config = config_from_args(args)
-    with FolderLock(args.folder):
+    with JobFolder(args.folder).lock():
         counts = export_batch(args.folder, config, args.out)
     print(json.dumps(counts))
     return 0
@@ -150,7 +92,7 @@ def cmd_export_batch(args):
 
 def cmd_import_batch(args):
     from .batch_files import import_batch
-    with FolderLock(args.folder):
+    with JobFolder(args.folder).lock():
         counts = import_batch(args.folder, args.results, model=args.model)
     print(json.dumps(counts))
     return 0
