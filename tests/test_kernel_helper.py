@@ -84,6 +84,41 @@ def test_failing_cell_shows_the_trace_then_the_error(kernel):
     assert [m['msg_type'] for m in outputs][-1] == 'error'
 
 
+def test_traced_cell_shows_its_last_expression_as_out_n_like_the_cell(kernel):
+    execute(kernel, '%load_ext groundtrace')
+    plain, plain_outputs = execute(kernel, 'base = 40\nprint("side", base)\nbase + 2')
+    reply, outputs = execute(kernel, '%%groundtrace\nbase = 40\nprint("side", base)\nbase + 2')
+    assert reply['status'] == 'ok'
+    kinds = [m['msg_type'] for m in outputs]
+    assert kinds == ['stream', 'display_data', 'execute_result'], kinds
+    assert outputs[0]['content'] == plain_outputs[0]['content'] == {'name': 'stdout', 'text': 'side 40\n'}
+    result = outputs[-1]['content']
+    assert result['data'] == plain_outputs[-1]['content']['data'] == {'text/plain': '42'}
+    assert result['execution_count'] == reply['execution_count']
+    assert trace_display(outputs)[MIME]['return_value']['json'] == 42
+    _, after = execute(kernel, 'print(_, "_groundtrace_cell_result_" in dir())')
+    assert after[0]['content']['text'] == '42 False\n'
+
+
+def test_traced_cell_ending_in_semicolon_or_statement_has_no_out(kernel):
+    execute(kernel, '%load_ext groundtrace')
+    for code in ('%%groundtrace\nvalue = 3\nvalue * 2;', '%%groundtrace\nvalue = 3', '%%groundtrace\nprint(3)'):
+        reply, outputs = execute(kernel, code)
+        assert reply['status'] == 'ok'
+        assert 'execute_result' not in [m['msg_type'] for m in outputs], (code, outputs)
+
+
+def test_traced_cell_error_is_reported_at_its_line_in_the_cell(kernel):
+    execute(kernel, '%load_ext groundtrace')
+    reply, outputs = execute(kernel, '%%groundtrace\nx = 1\ny = 0\nz = x / y\nprint("not reached")')
+    assert reply['status'] == 'error' and reply['ename'] == 'ZeroDivisionError'
+    error = outputs[-1]['content']
+    text = '\n'.join(error['traceback'])
+    assert 'line 3' in text and 'z = x / y' in text, text
+    assert 'line 1' not in text and 'run_cell_magic' not in text and 'groundtrace' not in text, text
+    assert 'stream' not in [m['msg_type'] for m in outputs]  # stopped at the error
+
+
 def test_trace_function_in_code_returns_the_value_and_displays(kernel):
     execute(kernel, 'import groundtrace\ndef inc(x):\n    return x + 1')
     reply, outputs = execute(kernel, 'result = groundtrace.trace(inc, 41)\nprint(result)')

@@ -45,7 +45,30 @@ class GroundtraceMagics(Magics):
         )
         _display(result)
         if result.raised is not None:
-            raise result.raised
+            _report_cell_error(shell, result.raised, filename)
+            return None
+        if _ends_with_semicolon(shell, cell):
+            return None  # `x;` hides the result, as it does in the untraced cell
+        return result.returned  # IPython shows it as the cell's Out[n], as for the cell itself
+
+
+def _ends_with_semicolon(shell, cell):
+    # IPython checks the parsed input, which for a cell magic is the magic's call.
+    check = getattr(shell.displayhook, 'semicolon_at_end_of_expression', None)
+    return bool(check and check(cell))
+
+
+def _report_cell_error(shell, exc, filename):
+    """Show the traced cell's exception as IPython shows the cell's own: from the cell's
+    frame down (not from the magic's call on line 1), and fail the execution so that
+    "run all" stops here as it would for the untraced cell."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    shell.showtraceback((type(exc), exc, tb or exc.__traceback__), tb_offset=0)
+    execution = getattr(shell.displayhook, 'exec_result', None)  # the running cell's ExecutionResult
+    if execution is not None:
+        execution.error_in_exec = exc
 
 
 def trace(fn, *args, **kwargs):

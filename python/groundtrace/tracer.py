@@ -26,6 +26,7 @@ import snoop.tracer
 from snoop.tracer import FrameInfo
 from snoop.utils import ArgDefaultDict
 
+from .cell_code import compile_cell, take_result
 from .pipeline.values import value_record
 from .recorder import TraceLimitReached, TraceLimits, TraceRecorder
 
@@ -222,7 +223,7 @@ def trace_cell(cell_source, namespace, *, filename=None, source_name='cell',
     """
     if filename is None:
         filename = _register_source('cell', cell_source)
-    code = compile(cell_source, filename, 'exec')
+    code = compile_cell(cell_source, filename)
     names = dict(source_names or {})
     names[filename] = source_name
     config = _new_config(limits, names)
@@ -241,10 +242,14 @@ def trace_cell(cell_source, namespace, *, filename=None, source_name='cell',
             exec(code, namespace)
         finally:
             sys.settrace(None)
+        return take_result(namespace)
 
     returned, raised, truncated = _run_traced(run, recorder)
+    take_result(namespace)  # a limit stop or an error after the last line leaves nothing behind
+    ok = raised is None and not truncated
     document = recorder.document(
         title=source_name,
+        return_value=value_record(returned) if ok and returned is not None else None,
         error=_error_text(raised) if raised is not None else None,
     )
-    return TraceResult(recorder.text, document, None, raised, truncated)
+    return TraceResult(recorder.text, document, returned if ok else None, raised, truncated)
