@@ -29,7 +29,8 @@ class BuildStage(Stage):
                              progress=ctx.progress)
 
     def extra_rows(self, stats):
-        return reason_rows(stats.get('verdicts', {}), prefix='verdict ')
+        # build re-checks every answer; these are its verdicts (the dropped ones are among the reasons)
+        return reason_rows(stats.get('verdicts', {}), prefix='checked: ')
 
 
 def dataset_name(folder):
