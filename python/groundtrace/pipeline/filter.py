@@ -1,9 +1,16 @@
-"""Stage 1, filter: the original pipeline's rules for problems and i/o pairs (SPEC §3.1)."""
+"""Stage 1, filter: the original pipeline's rules for problems and i/o pairs (SPEC §3.1).
+
+The size rule (``strict_check_size``) comes from how PyEdu's inputs were generated, so it
+applies to PyEdu records by default and to other sources only when asked
+(``size_limits='pyedu'``); the random-import rule applies to all.
+"""
 
 import hashlib
 import json
 
 from pympler import asizeof
+
+from . import values
 
 RANDOM_MARKERS = ('import random', 'from random', 'import rand')
 
@@ -11,6 +18,14 @@ MAX_DEEP_BYTES = 1024      # deep size (Pympler asizeof) of any value
 MAX_ITEMS = 20             # keys of a dict, items of a list/tuple/set
 MAX_STR_CHARS = 100
 MAX_SCALAR_BYTES = 128     # any other value
+SIZE_LIMITS = ('pyedu', 'none')
+
+
+def size_limits_for(record, size_limits=None):
+    """The size rule for a record: the one asked for, else PyEdu's for PyEdu records only."""
+    if size_limits is not None:
+        return size_limits
+    return 'pyedu' if record.get('format', 'pyedu') == 'pyedu' else 'none'
 
 
 def input_fits(value):
@@ -30,11 +45,25 @@ def input_fits(value):
     return asizeof.asizeof(value) < MAX_SCALAR_BYTES
 
 
-def input_key(value):
+def input_key(stored):
+    """An input's identity for de-duplication: its stored form as JSON with sorted keys."""
     try:
-        return json.dumps(value, sort_keys=True)
-    except TypeError:
-        return str(value)
+        return json.dumps(stored, sort_keys=True)
+    except (TypeError, ValueError, RecursionError):
+        return values.safe_repr(stored)
+
+
+def sized_value(stored):
+    """The value the size rule measures: the input itself (an expression: its text)."""
+    if values.is_tagged(stored):
+        if values.EXPR in stored or stored.get('exact') is False:
+            return next(iter(stored.values()))
+        return values.decode(stored)
+    if type(stored) is list:
+        return [sized_value(v) for v in stored]
+    if type(stored) is dict:
+        return {k: sized_value(v) for k, v in stored.items()}
+    return stored
 
 
 def unique_pairs(ios):
@@ -55,29 +84,40 @@ def shard_of(problem_id, n_shards):
     return int.from_bytes(digest[:8], 'big') % n_shards
 
 
-def filter_problem(record):
-    """Return ``(problem or None, notes)``.
+def filter_problem(record, size_limits=None):
+    """Return ``(problem or None, notes)``; never raises on a record.
 
-    ``notes`` counts what happened: ``random_import`` / ``no_ios`` reject the problem;
-    ``duplicate_pairs`` and ``input_too_large`` count dropped pairs of a kept problem.
+    ``notes`` counts what happened: ``random_import`` / ``no_ios`` / ``bad_values`` reject the
+    problem; ``duplicate_pairs``, ``input_too_large`` and ``unencodable_input`` count dropped
+    pairs of a kept problem, and the adapter's notes (asserts skipped, by reason) are added.
     """
+    try:
+        return _filter_problem(record, size_limits_for(record, size_limits))
+    except Exception:  # a value the rules cannot measure: the problem goes, the job does not
+        return None, {'bad_values': 1}
+
+
+def _filter_problem(record, size_limits):
     code = record['refcode']
     if any(marker in code for marker in RANDOM_MARKERS):
         return None, {'random_import': 1}
     ios = record.get('ios')
     if not ios:
-        return None, {'no_ios': 1}
-    notes = {}
+        skipped_asserts = any(k.startswith('assert_') for k in record.get('adapter_notes') or {})
+        return None, {'no_usable_asserts' if skipped_asserts else 'no_ios': 1}
+    notes = dict(record.get('adapter_notes') or {})
     pairs = unique_pairs(ios)
     if len(pairs) != len(ios):
         notes['duplicate_pairs'] = len(ios) - len(pairs)
     kept = []
     for pair in pairs:
-        if input_fits(pair['input']):
+        if not values.is_exact(pair['input']):
+            notes['unencodable_input'] = notes.get('unencodable_input', 0) + 1
+        elif size_limits == 'none' or input_fits(sized_value(pair['input'])):
             kept.append({'input': pair['input'], 'output': pair['output']})
         else:
             notes['input_too_large'] = notes.get('input_too_large', 0) + 1
-    problem = {k: v for k, v in record.items() if k != 'ios'}
+    problem = {k: v for k, v in record.items() if k not in ('ios', 'adapter_notes')}
     problem['id'] = record['meta']['msgidx']
     problem['input_output'] = kept
     if not kept:

@@ -5,6 +5,8 @@ import gzip
 import json
 import os
 
+from . import values
+
 
 class FolderLocked(RuntimeError):
     pass
@@ -39,6 +41,29 @@ def repair_torn_tail(path):
         return size - keep
 
 
+def encode_line(record):
+    """One JSONL line (bytes) for a record; never raises on a value in it. Values JSON cannot
+    hold are written in their stored form (``values.encode``: a tagged repr, flagged when not
+    exact); a lone surrogate is written as a ``\\ud800`` escape so the line stays UTF-8."""
+    try:
+        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        text = json.dumps(_stored(record), ensure_ascii=False, allow_nan=False)
+    try:
+        return (text + '\n').encode('utf-8')
+    except UnicodeEncodeError:
+        return (json.dumps(json.loads(text), ensure_ascii=True, allow_nan=False) + '\n').encode('ascii')
+
+
+def _stored(record, depth=0):
+    """The record with every value JSON cannot hold in its stored form (tagged or repr)."""
+    if depth < 100 and type(record) is dict and all(type(k) is str for k in record):
+        return {k: _stored(v, depth + 1) for k, v in record.items()}
+    if depth < 100 and type(record) is list:
+        return [_stored(v, depth + 1) for v in record]
+    return values.encode(record)
+
+
 class JsonlAppender:
     """Appends one JSON object a line; each line reaches the kernel in one write()."""
 
@@ -48,7 +73,7 @@ class JsonlAppender:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, record):
-        data = (json.dumps(record, ensure_ascii=False, allow_nan=True) + '\n').encode('utf-8', 'surrogatepass')
+        data = encode_line(record)
         view = memoryview(data)
         while view:
             n = os.write(self._fd, view)
@@ -99,7 +124,7 @@ class AtomicJsonlWriter:
         self._f = open(self._tmp, 'w', encoding='utf-8')
 
     def write(self, record):
-        self._f.write(json.dumps(record, ensure_ascii=False) + '\n')
+        self._f.write(encode_line(record).decode('utf-8'))
 
     def commit(self):
         self._f.close()

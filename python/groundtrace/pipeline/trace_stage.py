@@ -11,7 +11,7 @@ from .compare import output_matches
 RETURN_MARK = '<<< Return value from {}:'
 
 # What the job copies from a problem into each trace record.
-PROBLEM_FIELDS = ('problem_description', 'io_requirements', 'refcode', 'funcname',
+PROBLEM_FIELDS = ('problem_description', 'io_requirements', 'refcode', 'funcname', 'format',
                   'source', 'category', 'meta')
 
 
@@ -111,7 +111,7 @@ def run_item(payload):
     if status == 'ok':
         report['return_value'] = values.value_record(result.returned)
         try:
-            expected = values.decode(payload['expected_output'])
+            expected = values.decode(payload['expected_output'], evaluate=True)
         except ValueError:  # only its repr was stored: compare the texts
             report['output_matches'] = report['return_value']['repr'] == values.display(payload['expected_output'])
         else:
