@@ -2,12 +2,8 @@
 
 import pytest
 
-from groundtrace.pipeline.jsonl import (
-    FolderLock,
-    FolderLocked,
-    JsonlAppender,
-    iter_jsonl,
-)
+from groundtrace.pipeline.job_folder import FolderLocked, JobFolder
+from groundtrace.pipeline.jsonl import JsonlAppender, iter_jsonl
 
 
 def test_a_torn_last_line_is_cut_before_appending(tmp_path):
@@ -19,10 +15,10 @@ def test_a_torn_last_line_is_cut_before_appending(tmp_path):
 
 
 def test_a_second_lock_on_a_folder_is_refused_with_the_holder(tmp_path):
-    with FolderLock(str(tmp_path)):
+    with JobFolder(str(tmp_path)).lock():
         with pytest.raises(FolderLocked, match='another groundtrace job'):
-            FolderLock(str(tmp_path)).acquire()
-    FolderLock(str(tmp_path)).acquire().release()  # free again afterwards
+            JobFolder(str(tmp_path)).lock().acquire()
+    JobFolder(str(tmp_path)).lock().acquire().release()  # free again afterwards
 
 
 def test_the_writer_never_raises_on_a_value_and_keeps_lines_utf8(tmp_path):

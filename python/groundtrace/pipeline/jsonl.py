@@ -1,15 +1,10 @@
-"""Append-only JSONL files that survive kill -9, and the job lock of an output folder."""
+"""Append-only JSONL files that survive kill -9 (the job lock is in ``job_folder``)."""
 
-import fcntl
 import gzip
 import json
 import os
 
 from . import values
-
-
-class FolderLocked(RuntimeError):
-    pass
 
 
 def repair_torn_tail(path):
@@ -145,39 +140,3 @@ def open_input_bytes(path):
     if magic == b'\x1f\x8b':
         return gzip.open(path, 'rb')
     return open(path, 'rb')
-
-
-class FolderLock:
-    """An exclusive lock on an output folder: a second job there is refused."""
-
-    def __init__(self, folder):
-        self.path = os.path.join(folder, '.lock')
-        self._fd = None
-
-    def acquire(self):
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            try:
-                holder = os.read(fd, 64).decode(errors='replace').strip() or 'unknown'
-            finally:
-                os.close(fd)
-            raise FolderLocked(
-                'another groundtrace job (pid {}) is using {}; wait for it to finish or stop it '
-                'before starting a new one there'.format(holder, os.path.dirname(self.path) or '.'))
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
-        return self
-
-    def release(self):
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def __enter__(self):
-        return self.acquire()
-
-    def __exit__(self, *exc):
-        self.release()
