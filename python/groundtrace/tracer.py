@@ -34,8 +34,9 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _SNOOP_DIR = os.path.dirname(snoop.tracer.__file__)
 _STDLIB_DIR = sysconfig.get_paths()['stdlib']
 
-# Like the original: nothing under site-packages is traced (nor is groundtrace itself).
-snoop.tracer.internal_directories = tuple(dict.fromkeys(
+# Like the original: nothing under site-packages is traced (nor is groundtrace itself). Our
+# tracers use this; snoop's own module state is left alone, so a user's snoop is unchanged.
+INTERNAL_DIRECTORIES = tuple(dict.fromkeys(
     snoop.tracer.internal_directories
     + tuple(str(p) for p in Path(_SNOOP_DIR).parent.glob('*'))
     + (_PACKAGE_DIR,)
@@ -83,19 +84,43 @@ def _register_source(kind, text):
     return filename
 
 
-def _new_config(limits, source_names):
-    config = snoop.Config(
-        out=lambda _text: None,  # the recorder keeps the text
-        columns='',
-        color=False,
-        replace_watch_extras=(),
-        formatter_class=TraceRecorder,
-        pformat=pprint.pformat,  # else every Config retries importing prettyprinter/pprintpp
-    )
-    config.formatter.limits = limits
-    config.formatter.source_names = source_names
-    config.thread_local.depth = -1  # snoop's __enter__ sets this; trace_cell skips it
-    return config
+class DatasetTracer(snoop.tracer.Tracer):
+    """snoop's tracer that never steps into ``INTERNAL_DIRECTORIES`` (the original's rule)."""
+
+    def _is_internal_frame(self, frame):
+        return frame.f_code.co_filename.startswith(INTERNAL_DIRECTORIES)
+
+
+class UserCodeTracer(snoop.tracer.Tracer):
+    """A tracer that follows calls into the user's own code (cells, scripts) only: in a
+    notebook, the standard library and installed packages are noise."""
+
+    frame_info_class = FrameInfo
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frame_infos = ArgDefaultDict(self.frame_info_class)
+
+    def _is_internal_frame(self, frame):
+        return not _is_user_code(frame.f_code.co_filename)
+
+
+class TraceConfig(snoop.Config):
+    """A snoop configuration whose recorder is built with its limits and source names and whose
+    ``snoop`` is ``tracer_class`` bound to it."""
+
+    def __init__(self, limits, source_names, tracer_class=DatasetTracer, **tracer_attrs):
+        recorder_class = type('TraceRecorder', (TraceRecorder,), {'limits': limits, 'source_names': source_names})
+        super().__init__(
+            out=lambda _text: None,  # the recorder keeps the text
+            columns='',
+            color=False,
+            replace_watch_extras=(),
+            formatter_class=recorder_class,
+            pformat=pprint.pformat,  # else every Config retries importing prettyprinter/pprintpp
+        )
+        self.snoop = type('ConfiguredTracer', (tracer_class,), dict(tracer_attrs, config=self))
+        self.thread_local.depth = -1  # snoop's __enter__ sets this; trace_cell skips it
 
 
 def _run_traced(run, recorder):
@@ -122,7 +147,7 @@ def trace_call(source, funcname, kwargs, *, source_name='problem',
     """Run ``funcname(**kwargs)`` from ``source`` under snoop, as the original pipeline does."""
     filename = _register_source(source_name, source)
     limits = TraceLimits(max_events, max_lines, max_bytes, max_document_events=max_document_events)
-    config = _new_config(limits, {filename: source_name})
+    config = TraceConfig(limits, {filename: source_name})
     recorder = config.formatter
     depth = count_functions(source)
     namespace = {'__name__': '__main__', '__file__': filename, '__builtins__': __builtins__}
@@ -185,24 +210,15 @@ def _cell_variable_names(cell_source):
 
 
 def _is_user_code(filename):
-    return not filename.startswith(snoop.tracer.internal_directories + (_STDLIB_DIR,))
-
-
-def _user_code_tracer(config, frame_info_class=FrameInfo):
-    """A snoop tracer that follows calls into the user's own code (cells, scripts) only."""
-    tracer = config.snoop(depth=CELL_DEPTH)
-    tracer.frame_infos = ArgDefaultDict(frame_info_class)
-    # In a notebook, the standard library and installed packages are noise.
-    tracer._is_internal_frame = lambda frame: not _is_user_code(frame.f_code.co_filename)
-    return tracer
+    return not filename.startswith(INTERNAL_DIRECTORIES + (_STDLIB_DIR,))
 
 
 def trace_function(fn, args=(), kwargs=None, *, source_names=None, limits=DEFAULT_CELL_LIMITS):
     """Call a live function under the tracer (``groundtrace.trace`` in a notebook)."""
     kwargs = kwargs or {}
-    config = _new_config(limits, dict(source_names or {}))
+    config = TraceConfig(limits, dict(source_names or {}), UserCodeTracer)
     recorder = config.formatter
-    traced = _user_code_tracer(config)(fn)
+    traced = config.snoop(depth=CELL_DEPTH)(fn)
     returned, raised, truncated = _run_traced(lambda: traced(*args, **kwargs), recorder)
     call_text = ', '.join([_short_repr(a) for a in args]
                           + ['{}={}'.format(k, _short_repr(v)) for k, v in kwargs.items()])
@@ -226,14 +242,13 @@ def trace_cell(cell_source, namespace, *, filename=None, source_name='cell',
     code = compile_cell(cell_source, filename)
     names = dict(source_names or {})
     names[filename] = source_name
-    config = _new_config(limits, names)
-    recorder = config.formatter
-
     frame_info_class = type('CellFrameInfo', (_CellFrameInfo,), {
         'cell_code': code,
         'cell_names': _cell_variable_names(cell_source),
     })
-    tracer = _user_code_tracer(config, frame_info_class)
+    config = TraceConfig(limits, names, UserCodeTracer, frame_info_class=frame_info_class)
+    recorder = config.formatter
+    tracer = config.snoop(depth=CELL_DEPTH)
     tracer.target_codes.add(code)
 
     def run():
