@@ -28,10 +28,22 @@ def _rank(seed, item_id):
     return hashlib.sha256('{}:{}'.format(seed, item_id).encode()).digest()[:8]
 
 
+def group_key(record):
+    """What ``per_problem`` counts per: PyEdu's problem description (as the original), the
+    problem id for other sources (their descriptions may be one generic question)."""
+    if record.get('format', 'pyedu') == 'pyedu':
+        text = record['problem_description']
+    else:
+        text = '{}\0{}'.format(record.get('format'), record.get('problem_id'))
+    return hashlib.sha256(text.encode('utf-8', 'surrogatepass')).digest()
+
+
 def select_traces(traces_path, selected_path, *, per_problem=1, max_lines=300, seed=123,
-                  require_output_match=False, progress=None):
-    """Write ``selected.jsonl``: per problem description, ``per_problem`` usable traces chosen
-    by a seeded rank. Memory holds one small heap per description, not the traces."""
+                  require_output_match=False, progress=None, nondeterministic=frozenset(),
+                  keep_nondeterministic=False):
+    """Write ``selected.jsonl``: per problem (``group_key``), ``per_problem`` usable traces chosen
+    by a seeded rank. Items in ``nondeterministic`` (ids, see ``recheck``) are left out unless
+    ``keep_nondeterministic``. Memory holds one small heap per problem, not the traces."""
     reasons = Counter()
     groups = {}
     n_in = 0
@@ -45,6 +57,8 @@ def select_traces(traces_path, selected_path, *, per_problem=1, max_lines=300, s
             record = json.loads(raw)
             n_in += 1
             reason = reject_reason(record, max_lines)
+            if reason is None and record['id'] in nondeterministic and not keep_nondeterministic:
+                reason = 'nondeterministic'
             if reason is None and record.get('output_matches') is False:
                 if require_output_match:
                     reason = 'output_mismatch'
@@ -55,7 +69,7 @@ def select_traces(traces_path, selected_path, *, per_problem=1, max_lines=300, s
             if reason:
                 reasons[reason] += 1
                 continue
-            key = hashlib.sha256(record['problem_description'].encode('utf-8', 'surrogatepass')).digest()
+            key = group_key(record)
             heap = groups.setdefault(key, [])
             entry = (_negate(_rank(seed, record['id'])), start, record.get('output_matches') is False)
             if len(heap) < per_problem:
@@ -69,7 +83,10 @@ def select_traces(traces_path, selected_path, *, per_problem=1, max_lines=300, s
     with open(traces_path, 'rb') as f:
         for start in chosen:
             f.seek(start)
-            writer.write(json.loads(f.readline()))
+            record = json.loads(f.readline())
+            if record['id'] in nondeterministic:
+                record['nondeterministic'] = True  # kept on request (keep_nondeterministic)
+            writer.write(record)
     writer.commit()
     return {'in': n_in, 'out': len(chosen), 'reasons': dict(reasons),
             'kept_with_output_mismatch': mismatched_kept}

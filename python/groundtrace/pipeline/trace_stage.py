@@ -112,8 +112,11 @@ def run_item(payload):
         report['return_value'] = values.value_record(result.returned)
         try:
             expected = values.decode(payload['expected_output'], evaluate=True)
-        except ValueError:  # only its repr was stored: compare the texts
+        except values.ReprOnly:  # only its repr was stored: compare the texts
             report['output_matches'] = report['return_value']['repr'] == values.display(payload['expected_output'])
+        except Exception as exc:  # an expected-output expression failed: nothing to compare with
+            report['output_matches'] = None
+            report['expected_error'] = '{}: {}'.format(type(exc).__name__, exc)[:300]
         else:
             report['output_matches'] = output_matches(result.returned, expected)
     return report

@@ -23,6 +23,10 @@ class NotLiteral(ValueError):
     pass
 
 
+class ReprOnly(ValueError):
+    """Only the repr of this value was stored (it is not a literal)."""
+
+
 # ------------------------------------------------------------------ literal text → value
 
 _NAMES = {'nan': math.nan, 'inf': math.inf, 'True': True, 'False': False, 'None': None}
@@ -160,21 +164,24 @@ def is_exact(data):
 
 # ------------------------------------------------------------------ stored form → value
 
-def decode(data, evaluate=False):
+def decode(data, evaluate=False, namespace=None):
     """The value of a stored form. Expressions (``{"__expr__": text}``) are evaluated only
-    with ``evaluate=True``, which the sandboxed child alone passes; otherwise ``ValueError``."""
+    with ``evaluate=True``, which the sandboxed child alone passes (otherwise ``ValueError``),
+    in a copy of ``namespace`` (the problem's module, whose names an argument may use) or
+    with the builtins alone."""
     if type(data) is list:
-        return [decode(v, evaluate) for v in data]
+        return [decode(v, evaluate, namespace) for v in data]
     if type(data) is dict:
         if is_tagged(data):
             if EXPR in data:
                 if not evaluate:
                     raise ValueError('an expression is evaluated only in the sandboxed child')
-                return eval(compile(data[EXPR], '<input>', 'eval'), {'__builtins__': builtins})
+                scope = dict(namespace) if namespace is not None else {'__builtins__': builtins}
+                return eval(compile(data[EXPR], '<input>', 'eval'), scope)
             if data.get('exact', True) is False:
-                raise ValueError('only the repr of this value was stored: {}'.format(data[TAG][:200]))
+                raise ReprOnly('only the repr of this value was stored: {}'.format(data[TAG][:200]))
             return literal_value(data[TAG])
-        return {k: decode(v, evaluate) for k, v in data.items()}
+        return {k: decode(v, evaluate, namespace) for k, v in data.items()}
     return data
 
 

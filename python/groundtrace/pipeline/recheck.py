@@ -1,0 +1,102 @@
+"""Every kept trace reproduces: each ``ok`` item is traced a second time in a fresh child.
+
+The second run gets the same payload (without the structured trace, which it does not need)
+in a child forked from the same clean pool state as the first. An item whose status or
+normalised trace text (memory addresses removed) differs is ``nondeterministic``; select
+leaves it out unless asked to keep it. Results go to ``rechecks.jsonl`` (``{id,
+nondeterministic, status, detail, cpu_ms}``), appended as they come, so a killed job resumes.
+
+What this catches: anything that differs between two runs of the same item in this engine —
+``numpy.random``/``random`` without a seed, ``time``, ``os.urandom``, ``id()`` and
+address-based hashes or orderings that reach the printed values, a set of objects whose
+order follows addresses, timing-dependent branches. What it cannot catch: a difference that
+happens to repeat in both runs (a draw that gives the same value twice, a clock read that
+lands in the same second), and anything that depends on the machine or the date rather than
+the run (both runs share them).
+"""
+
+import re
+
+from .jsonl import JsonlAppender, iter_jsonl, repair_torn_tail
+from .trace_stage import trace_payload
+
+ADDRESS = re.compile(r' at 0x[0-9a-fA-F]+')
+MAX_DETAIL = 300
+
+
+def normalised(text):
+    return ADDRESS.sub(' at 0x…', text or '')
+
+
+def difference(first, second):
+    """How the second run differs from the first record, or None when it reproduces."""
+    if second.get('status') != first['status']:
+        return 'status {} then {}'.format(first['status'], second.get('status'))
+    a = normalised(first.get('trace')).split('\n')
+    b = normalised((second.get('result') or {}).get('trace')).split('\n')
+    for n, (x, y) in enumerate(zip(a, b), 1):
+        if x != y:
+            return 'line {}: {!r} then {!r}'.format(n, x[:120], y[:120])[:MAX_DETAIL]
+    if len(a) != len(b):
+        return '{} lines then {}'.format(len(a), len(b))
+    return None
+
+
+def recheck_id(item_id):
+    return '{}#recheck'.format(item_id)
+
+
+def recheck_traces(folder, executor, cfg, progress=None, counts=None):
+    """Trace each ok item of ``traces.jsonl`` not yet in ``rechecks.jsonl`` again; append the
+    verdicts; return ``recheck_stats``. ``counts`` (the trace stage's progress counts) gets
+    ``rechecked`` and ``nondeterministic``."""
+    repair_torn_tail(folder.rechecks)
+    done = {rec['id'] for rec in iter_jsonl(folder.rechecks)}
+    pending = {}
+
+    def tasks():
+        for record in iter_jsonl(folder.traces):
+            if record['status'] != 'ok' or record['id'] in done:
+                continue
+            pending[recheck_id(record['id'])] = {'id': record['id'], 'status': record['status'],
+                                                 'trace': record.get('trace')}
+            payload = trace_payload(record, record, cfg.max_trace_lines, 'none')
+            if getattr(cfg, 'trace_format', None) and 'trace_format' not in payload:
+                payload['trace_format'] = cfg.trace_format
+            yield recheck_id(record['id']), 'trace', payload
+
+    counts = counts if counts is not None else {}
+    with JsonlAppender(folder.rechecks) as out:
+        for report in executor.run(tasks()):
+            first = pending.pop(report['id'], None)
+            if first is None:
+                continue  # a duplicate report
+            detail = difference(first, report)
+            out.write({'id': first['id'], 'nondeterministic': detail is not None,
+                       'status': report.get('status'), 'detail': detail, 'cpu_ms': report.get('cpu_ms')})
+            counts['rechecked'] = counts.get('rechecked', 0) + 1
+            if detail is not None:
+                counts['nondeterministic'] = counts.get('nondeterministic', 0) + 1
+            if progress is not None:
+                progress.advance(0, counts=dict(counts))
+    return recheck_stats(folder)
+
+
+def nondeterministic_ids(folder):
+    return {rec['id'] for rec in iter_jsonl(folder.rechecks) if rec['nondeterministic']}
+
+
+def recheck_stats(folder):
+    """``{checked, nondeterministic, ids, second_run_cpu_s, trace_cpu_s, cpu_ratio}``: the
+    second runs' CPU against the first runs' (every item's), both as the children's own."""
+    checked, found, ids, second_ms = 0, 0, [], 0.0
+    for rec in iter_jsonl(folder.rechecks):
+        checked += 1
+        second_ms += rec.get('cpu_ms') or 0.0
+        if rec['nondeterministic']:
+            found += 1
+            if len(ids) < 1000:
+                ids.append(rec['id'])
+    first_ms = sum(rec.get('cpu_ms') or 0.0 for rec in iter_jsonl(folder.traces))
+    return {'checked': checked, 'nondeterministic': found, 'ids': ids, 'second_run_cpu_s': round(second_ms / 1000, 2), 'trace_cpu_s': round(first_ms / 1000, 2),
+            'cpu_ratio': round(second_ms / first_ms, 3) if first_ms else None}
