@@ -56,6 +56,8 @@ def build_parser():
                      help='problems as JSONL (PyEdu/CodeI/O records or CRUXEval-style '
                           'code/input/output records), plain or .gz')
     run.add_argument('--output', required=True, help='the job folder; created if missing')
+    add_option(run, 'input_format')
+    add_option(run, 'size_limits')
     add_option(run, 'stages', type=_stages, metavar='STAGE,…')
     add_option(run, 'limit', type=int)
     add_option(run, 'workers', type=int)
@@ -80,7 +82,9 @@ def build_parser():
     run.add_argument('--template', help='your own training prompt template ($question, $code, $input)')
     add_option(run, 'max_length', type=int)
     run.add_argument('--tokenizer', help='a Hugging Face tokenizer name for --max-length (needs transformers)')
-    add_option(run, 'require_output_match', action='store_true')
+    add_option(run, 'require_output_match')
+    add_option(run, 'recheck')
+    add_option(run, 'keep_nondeterministic')
     run.add_argument('--verdict-policy', default=DEFAULT_POLICY,
                      help='which verdicts build trains on: {} or drop:V,… / keep:V,… with V from {} '
                           '(default: {})'.format(', '.join(POLICIES), ', '.join(VERDICTS), DEFAULT_POLICY))
@@ -108,7 +112,7 @@ def _log(msg):
 
 
 # run's options that JobConfig takes as they are
-_CONFIG_OPTIONS = ('stages', 'limit', 'workers', 'pairs_per_problem', 'traces_per_problem', 'max_trace_lines',
+_CONFIG_OPTIONS = ('input_format', 'size_limits', 'recheck', 'keep_nondeterministic', 'stages', 'limit', 'workers', 'pairs_per_problem', 'traces_per_problem', 'max_trace_lines',
                    'timeout', 'memory_mb', 'seed', 'shard', 'hash_seed', 'documents', 'trace_format', 'executor',
                    'ray_address', 'ray_cpus_per_actor', 'translated', 'template', 'max_length', 'tokenizer',
                    'require_output_match', 'verdict_policy', 'quiet')

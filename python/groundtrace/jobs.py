@@ -48,10 +48,11 @@ def job_command(options):
         if key in TRANSLATOR_OPTIONS and not translates:
             continue
         value = options.get(key)
-        if value is None or value == '' or value == [] or value is False:
+        if value is None or value == '' or value == []:
             continue
-        if value is True:
-            command.append(flag(key))
+        if isinstance(value, bool):
+            if value != DEFAULTS[key]:
+                command.append(flag(key))
             continue
         if isinstance(value, (list, tuple)):
             value = ','.join(value)

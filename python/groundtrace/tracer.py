@@ -144,7 +144,10 @@ def _run_traced(run, recorder):
 
 def trace_call(source, funcname, kwargs, *, source_name='problem',
                max_lines=None, max_events=None, max_bytes=None, max_document_events=None):
-    """Run ``funcname(**kwargs)`` from ``source`` under snoop, as the original pipeline does."""
+    """Run ``funcname(**kwargs)`` from ``source`` under snoop, as the original pipeline does.
+
+    ``kwargs`` may be a callable taking the problem's module namespace (after its code ran) and
+    returning the arguments: argument expressions may name what the problem's module defines."""
     filename = _register_source(source_name, source)
     limits = TraceLimits(max_events, max_lines, max_bytes, max_document_events=max_document_events)
     config = TraceConfig(limits, {filename: source_name})
@@ -159,14 +162,16 @@ def trace_call(source, funcname, kwargs, *, source_name='problem',
             code = getattr(value, '__code__', None)
             if name.startswith(funcname) and code is not None and code.co_filename == filename:
                 namespace[name] = config.snoop(depth=depth)(value)
-        return namespace[funcname](**kwargs)
+        arguments.update(kwargs(namespace) if callable(kwargs) else kwargs)
+        return namespace[funcname](**arguments)
 
+    arguments = {}
     if depth < 1:
         returned, raised, truncated = None, ValueError('no function definition found'), None
     else:
         returned, raised, truncated = _run_traced(run, recorder)
     title = '{}({})'.format(funcname, ', '.join(
-        '{}={}'.format(k, _short_repr(v)) for k, v in kwargs.items()))
+        '{}={}'.format(k, _short_repr(v)) for k, v in arguments.items()))
     document = recorder.document(
         title=title,
         return_value=value_record(returned) if raised is None and not truncated else None,

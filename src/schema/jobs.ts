@@ -18,6 +18,14 @@ export type InputFile = string;
  */
 export type OutputFolder = string;
 /**
+ * The input records' format: detected per record (auto), or one of PyEdu/CodeI/O, CRUXEval-style, assert-style tests.
+ */
+export type InputFormat = 'auto' | 'pyedu' | 'cruxeval' | 'asserts';
+/**
+ * The filter's rule for inputs too large: the original's (pyedu) or none; empty: pyedu for PyEdu records, none for other sources.
+ */
+export type InputSizeLimits = 'pyedu' | 'none' | null;
+/**
  * The stages of a job, in the order a job runs them (the one source of that order).
  */
 export type Stage = 'filter' | 'trace' | 'select' | 'translate' | 'build';
@@ -78,6 +86,14 @@ export type MaxSampleLength = number;
  */
 export type RequireOutputMatch = boolean;
 /**
+ * Trace every successful item a second time and mark those whose trace differs as nondeterministic.
+ */
+export type RecheckTraces = boolean;
+/**
+ * select keeps traces that differed between two runs (left out by default).
+ */
+export type KeepNondeterministicTraces = boolean;
+/**
  * Where the trace stage runs items: the local sandboxed fork pool, or a Ray cluster.
  */
 export type Executor = 'local' | 'ray';
@@ -116,11 +132,13 @@ export interface StartRequest {
   options: JobOptions;
 }
 /**
- * The options of `groundtrace run` (same names as the CLI flags, with - for _), and the one source of their defaults: the CLI, JobConfig and the panel's settings (schema/generator.json, generated) read them from here. `x-panel-default` is the panel's default for an option the CLI has no default for; `x-panel` lists the options the panel shows.
+ * The options of `groundtrace run` (same names as the CLI flags, with - for _), and the one source of their defaults: the CLI, JobConfig and the panel's settings (schema/generator.json, generated) read them from here. `x-panel-default` is the panel's default for an option the CLI has no default for; `x-panel` lists the options the panel shows; `x-flag` is a CLI flag other than --name (a boolean's flag sets the value that is not its default).
  */
 export interface JobOptions {
   input: InputFile;
   output: OutputFolder;
+  input_format?: InputFormat;
+  size_limits?: InputSizeLimits;
   stages?: Stages;
   limit?: Limit;
   workers?: Workers;
@@ -135,6 +153,8 @@ export interface JobOptions {
   trace_format?: TraceFormat;
   max_length?: MaxSampleLength;
   require_output_match?: RequireOutputMatch;
+  recheck?: RecheckTraces;
+  keep_nondeterministic?: KeepNondeterministicTraces;
   executor?: Executor;
   ray_address?: RayAddress;
   ray_cpus_per_actor?: CPUsPerRayActor;

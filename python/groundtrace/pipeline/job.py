@@ -18,7 +18,7 @@ STAGES = STAGE_NAMES
 
 # Settings that change what is produced: a resumed job must not mix two of them.
 DATA_SETTINGS = ('input', 'pairs_per_problem', 'max_trace_lines', 'timeout', 'seed', 'shard',
-                 'limit', 'hash_seed', 'trace_format')
+                 'limit', 'hash_seed', 'trace_format', 'input_format', 'size_limits', 'recheck')
 
 
 class JobError(RuntimeError):
@@ -29,6 +29,8 @@ class JobError(RuntimeError):
 class JobConfig:
     input: str
     output: str
+    input_format: str = DEFAULTS['input_format']  # auto|pyedu|cruxeval|asserts
+    size_limits: str = DEFAULTS['size_limits']  # pyedu|none; None: per source
     stages: tuple = DEFAULTS['stages']
     limit: int = DEFAULTS['limit']
     workers: int = DEFAULTS['workers']
@@ -53,6 +55,8 @@ class JobConfig:
     max_length: int = DEFAULTS['max_length']
     tokenizer: str = None
     require_output_match: bool = DEFAULTS['require_output_match']
+    recheck: bool = DEFAULTS['recheck']  # trace ok items twice to find nondeterministic ones
+    keep_nondeterministic: bool = DEFAULTS['keep_nondeterministic']
     quiet: bool = False
 
 

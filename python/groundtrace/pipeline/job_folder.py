@@ -21,6 +21,7 @@ FILES = {
     'filtered': 'filtered.jsonl',
     'rejected': 'rejected.jsonl',
     'traces': 'traces.jsonl',
+    'rechecks': 'rechecks.jsonl',
     'documents': 'documents.jsonl',
     'selected': 'selected.jsonl',
     'translated': 'translated.jsonl',

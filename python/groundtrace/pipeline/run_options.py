@@ -20,19 +20,25 @@ DEFAULTS['stages'] = tuple(DEFAULTS['stages'])
 
 
 def flag(name):
-    return '--' + name.replace('_', '-')
+    """The CLI flag of an option (for a boolean, the flag that sets the value other than its default)."""
+    return OPTIONS[name].get('x-flag', '--' + name.replace('_', '-'))
 
 
 def add_option(parser, name, **kwargs):
-    """``--name`` with its default, choices and help from the schema (``kwargs`` add argparse's own)."""
+    """The option's flag with its default, choices and help from the schema (``kwargs`` add
+    argparse's own; a boolean's flag stores the value other than its default)."""
     spec = OPTIONS[name]
     if 'default' in spec:
         kwargs.setdefault('default', DEFAULTS[name])
+    if spec.get('type') == 'boolean':
+        kwargs.setdefault('action', 'store_false' if spec['default'] else 'store_true')
     if 'enum' in spec:
-        kwargs.setdefault('choices', spec['enum'])
+        kwargs.setdefault('choices', [choice for choice in spec['enum'] if choice is not None])
     text = spec['description']
     default = kwargs.get('default')
-    if default not in (None, False):
+    if default is True:
+        text += ' (on by default; {} turns it off)'.format(flag(name))
+    elif default is not None and default is not False:
         text += ' (default: {})'.format(','.join(default) if isinstance(default, tuple) else default)
     kwargs.setdefault('help', text.replace('%', '%%'))
     return parser.add_argument(flag(name), dest=name, **kwargs)
