@@ -155,3 +155,26 @@ def test_cruxeval_records_are_traced_by_the_same_engine(tmp_path):
     assert record['id'] == 'sample_0_0' and record['status'] == 'ok' and record['output_matches'] is True
     assert record['trace'].splitlines()[-1] == ' <<< Return value from f: [3, 2, 1]'
     assert ids(out / 'selected.jsonl') == ['sample_0_0']
+
+
+def test_a_seeded_sample_of_problems_is_the_same_in_every_shard(tmp_path, toy_data_path):
+    def problems(folder):
+        return sorted(json.loads(line)['line_no'] for line in open(folder / 'filtered.jsonl'))
+
+    whole = tmp_path / 'whole'
+    proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(whole), '--sample', '6',
+                       '--stages', 'filter', '--quiet')
+    assert proc.returncode == 0, proc.stderr
+    lines = problems(whole)
+    assert len(lines) == 6 and lines != list(range(1, 7))  # not the first six
+    parts = []
+    for k in range(2):
+        shard = tmp_path / 'shard{}'.format(k)
+        proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(shard), '--sample', '6',
+                           '--shard', '{}/2'.format(k), '--stages', 'filter', '--quiet')
+        assert proc.returncode == 0, proc.stderr
+        parts += problems(shard)
+    assert sorted(parts) == lines
+    proc = groundtrace('run', '--input', str(toy_data_path), '--output', str(tmp_path / 'both'), '--sample', '6',
+                       '--limit', '6', '--stages', 'filter', '--quiet')
+    assert proc.returncode == 2 and 'not both' in proc.stderr

@@ -60,6 +60,7 @@ def build_parser():
     add_option(run, 'size_limits')
     add_option(run, 'stages', type=_stages, metavar='STAGE,…')
     add_option(run, 'limit', type=int)
+    add_option(run, 'sample', type=int, metavar='N')
     add_option(run, 'workers', type=int)
     add_option(run, 'pairs_per_problem', type=int)
     add_option(run, 'traces_per_problem', type=int)
@@ -112,7 +113,7 @@ def _log(msg):
 
 
 # run's options that JobConfig takes as they are
-_CONFIG_OPTIONS = ('input_format', 'size_limits', 'recheck', 'keep_nondeterministic', 'stages', 'limit', 'workers', 'pairs_per_problem', 'traces_per_problem', 'max_trace_lines',
+_CONFIG_OPTIONS = ('sample', 'input_format', 'size_limits', 'recheck', 'keep_nondeterministic', 'stages', 'limit', 'workers', 'pairs_per_problem', 'traces_per_problem', 'max_trace_lines',
                    'timeout', 'memory_mb', 'seed', 'shard', 'hash_seed', 'documents', 'trace_format', 'executor',
                    'ray_address', 'ray_cpus_per_actor', 'translated', 'template', 'max_length', 'tokenizer',
                    'require_output_match', 'verdict_policy', 'quiet')

@@ -34,9 +34,13 @@ export type Stage = 'filter' | 'trace' | 'select' | 'translate' | 'build';
  */
 export type Stages = Stage[];
 /**
- * Only the first N problems (input lines) of the input.
+ * Only the first N problems (input lines) of the input (not with sample).
  */
 export type Limit = number | null;
+/**
+ * A seeded random sample of N problems (input lines; seed: the seed option) instead of the first N (not with limit).
+ */
+export type Sample = number | null;
 /**
  * Items traced at once (empty: one per CPU).
  */
@@ -117,7 +121,7 @@ export type KernelMessage = JobReply | JobsMessage | ProgressEvent | StatusEvent
 /**
  * What an ok reply carries: start, cancel and attach give the folder's JobStatus; list, the kernel's jobs; preview, samples and sample their own result.
  */
-export type JobResult = JobStatus | JobStatus[] | Preview | SampleList | Sample;
+export type JobResult = JobStatus | JobStatus[] | Preview | SampleList | Sample1;
 /**
  * idle: nothing in the folder; interrupted: a job stopped before the end (resume it).
  */
@@ -141,6 +145,7 @@ export interface JobOptions {
   size_limits?: InputSizeLimits;
   stages?: Stages;
   limit?: Limit;
+  sample?: Sample;
   workers?: Workers;
   pairs_per_problem?: PairsPerProblem;
   traces_per_problem?: TracesPerProblem;
@@ -376,7 +381,7 @@ export interface SampleRow {
    */
   question?: string;
 }
-export interface Sample {
+export interface Sample1 {
   id: string;
   /**
    * The item's line of traces.jsonl.

@@ -18,7 +18,7 @@ STAGES = STAGE_NAMES
 
 # Settings that change what is produced: a resumed job must not mix two of them.
 DATA_SETTINGS = ('input', 'pairs_per_problem', 'max_trace_lines', 'timeout', 'seed', 'shard',
-                 'limit', 'hash_seed', 'trace_format', 'input_format', 'size_limits', 'recheck')
+                 'limit', 'sample', 'hash_seed', 'trace_format', 'input_format', 'size_limits', 'recheck')
 
 
 class JobError(RuntimeError):
@@ -33,6 +33,7 @@ class JobConfig:
     size_limits: str = DEFAULTS['size_limits']  # pyedu|none; None: per source
     stages: tuple = DEFAULTS['stages']
     limit: int = DEFAULTS['limit']
+    sample: int = DEFAULTS['sample']  # a seeded sample of N problems instead of the first N
     workers: int = DEFAULTS['workers']
     pairs_per_problem: int = DEFAULTS['pairs_per_problem']
     traces_per_problem: int = DEFAULTS['traces_per_problem']
@@ -82,6 +83,8 @@ def _jsonable(v):
 
 def run_job(cfg, log=print):
     """Run the job's stages; returns its stats (also in ``stats.json``)."""
+    if cfg.limit is not None and cfg.sample is not None:
+        raise JobError('choose --limit (the first N problems) or --sample (a seeded sample of N), not both')
     folder = JobFolder(cfg.output)
     folder.create()
     stages = [REGISTRY[name] for name in STAGES if name in cfg.stages]

@@ -4,6 +4,7 @@ from collections import Counter
 
 from .. import filter as filter_rules
 from ..jsonl import JsonlAppender, iter_jsonl, repair_torn_tail
+from ..problem_sample import sampled_line_numbers
 from ..records import Malformed, read_problems
 from .base import Stage
 
@@ -33,13 +34,18 @@ class FilterStage(Stage):
             for rec in iter_jsonl(path):
                 done_upto = max(done_upto, rec['line_no'])
         seen_ids = self.done_ids(folder)
-        progress.start_stage(self.name, total=cfg.limit, initial=0)
+        sample = None
+        if cfg.sample is not None:
+            sample = sampled_line_numbers((line_no for line_no, _ in read_problems(cfg.input)), cfg.sample, cfg.seed)
+        progress.start_stage(self.name, total=cfg.limit if sample is None else len(sample), initial=0)
         with JsonlAppender(folder.filtered) as kept, JsonlAppender(folder.rejected) as rejected:
             n = 0
             for line_no, record in read_problems(cfg.input):
                 n += 1
                 if cfg.limit is not None and n > cfg.limit:
                     break
+                if sample is not None and line_no not in sample:
+                    continue
                 progress.advance()
                 if line_no <= done_upto:
                     continue
