@@ -117,6 +117,9 @@ def test_kill_9_and_rerun_loses_and_duplicates_nothing(tmp_path, toy_data_path, 
         time.sleep(0.05)
     job.send_signal(signal.SIGKILL)
     job.wait()
+    status = groundtrace('status', str(out)).stdout
+    assert status.splitlines()[0].endswith(': interrupted')
+    assert any(line.split()[:2] == ['trace', 'stopped'] for line in status.splitlines()), status
     with open(traces, 'a') as f:
         f.write('{"id": "torn')  # as if killed in the middle of a line
     proc = subprocess.run(args, env=ENV, capture_output=True, text=True)

@@ -220,7 +220,8 @@ class Job:
             'pid': self.pid,
             'error': self.error,
             'hint': self.hint,
-            'progress': read_progress(self.output),
+            'progress': (read_progress(self.output) if self.state in ('running', 'cancelling')
+                         else ended_progress(read_progress(self.output))),
             'stats': read_stats(self.output),
         }
 
@@ -358,7 +359,17 @@ def folder_status(output):
         hint = 'the job stopped before the end (cancelled, or its kernel or server restarted); press Resume'
     return {'output': output, 'path': shown_path(output), 'state': state, 'pid': None,
             'error': error, 'hint': hint,
-            'progress': progress, 'stats': read_stats(output)}
+            'progress': ended_progress(progress), 'stats': read_stats(output)}
+
+
+def ended_progress(progress):
+    """The progress of a job whose process is gone: a stage it was running is ``stopped``
+    (a killed or cancelled job had no time to say so)."""
+    if not progress or not any(row.get('status') == 'running' for row in progress.get('rows') or ()):
+        return progress
+    rows = [dict(row, status='stopped', rate=None, eta_s=None) if row.get('status') == 'running' else row
+            for row in progress['rows']]
+    return dict(progress, rows=rows)
 
 
 def _folder_state(output):
