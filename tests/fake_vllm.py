@@ -33,8 +33,9 @@ class FakeVLLM:
     def __init__(self, *, model='fake/Qwen3-toy', seed=0, latency=0.0, rate_429=0.0, rate_500=0.0,
                  rate_drop=0.0, retry_after=0.05, reasoning='reasoning_content', error_shape='flat',
                  max_model_len=32768, chars_per_token=4, modes=None, api_key=None, words_per_chunk=6,
-                 chunk_delay=0.0, port=0):
+                 chunk_delay=0.0, port=0, report_max_model_len=True):
         self.model = model
+        self.report_max_model_len = report_max_model_len  # False: /v1/models leaves it out
         self.seed = seed
         self.latency = latency
         self.rate_429, self.rate_500, self.rate_drop = rate_429, rate_500, rate_drop
@@ -162,7 +163,7 @@ class FakeVLLM:
         if path == '/v1/models' and method == 'GET':
             return await self._send(writer, 200, {'object': 'list', 'data': [{
                 'id': self.model, 'object': 'model', 'created': 0, 'owned_by': 'vllm', 'root': self.model,
-                'parent': None, 'max_model_len': self.max_model_len}]})
+                'parent': None, **({'max_model_len': self.max_model_len} if self.report_max_model_len else {})}]})
         if path == '/tokenize' and method == 'POST':
             request = json.loads(body or b'{}')
             count = self._tokens(self._prompt_text(request))
@@ -197,13 +198,21 @@ class FakeVLLM:
         self.attempts[digest] += 1
         prompt_tokens = self._tokens(prompt)
         max_tokens = request.get('max_tokens') or request.get('max_completion_tokens') or 16
-        if prompt_tokens + max_tokens > self.max_model_len:
+        # vLLM 0.32: max_tokens over the context is refused outright; a prompt that fits has its
+        # completion cut to the room left; a prompt over the context is refused with its size.
+        if max_tokens > self.max_model_len:
+            self.counts['max_tokens_refused'] += 1
+            return await self._send(writer, 400, self._error(400, (
+                'max_tokens={} cannot be greater than max_model_len={}. Please request fewer output tokens. '
+                '(parameter=max_tokens, value={})').format(max_tokens, self.max_model_len, max_tokens),
+                'BadRequestError'))
+        if prompt_tokens > self.max_model_len:
             self.counts['over_context'] += 1
             return await self._send(writer, 400, self._error(400, (
-                "This model's maximum context length is {} tokens. However, you requested {} tokens "
-                "({} in the messages, {} in the completion). Please reduce the length of the messages "
-                "or completion.").format(self.max_model_len, prompt_tokens + max_tokens, prompt_tokens,
-                                         max_tokens), 'BadRequestError'))
+                "This model's maximum context length is {} tokens. However, your prompt contains at least {} "
+                "input tokens, which exceeds this limit even without any output tokens. Please reduce the "
+                "length of the input prompt. (parameter=input_tokens, value={})").format(
+                    self.max_model_len, prompt_tokens, prompt_tokens), 'BadRequestError'))
         fault = self._rng(digest, attempt).random()
         thinking, final, finish = self.narrate(prompt, digest)  # before the wait: L is the whole added time
         if self.latency:

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from fake_vllm import FakeVLLM
+from groundtrace.translate.client import TranslatorRejected
 from groundtrace.translate.config import build_config
 from groundtrace.translate.stage import translate_folder
 from toy_traces import selected_records, write_selected
 
 REPO = Path(__file__).resolve().parent.parent
+SEED = 4  # one whose 30 requests meet each kind of fault
 FAULTS = dict(rate_429=0.10, rate_500=0.05, rate_drop=0.02)
 MIXED = {'wrong_answer': 0.1, 'no_answer': 0.05, 'ungrounded': 0.05, 'mentions_trace': 0.05,
          'contains_code': 0.05, 'unfinished': 0.05}
@@ -49,7 +51,7 @@ def quiet(_snapshot):
 
 @pytest.mark.parametrize('stream', [True, False])
 def test_faults_translate_each_selected_item_exactly_once(folder, toy_selected, stream):
-    with FakeVLLM(seed=3, modes=MIXED, **FAULTS) as server:
+    with FakeVLLM(seed=SEED, modes=MIXED, **FAULTS) as server:
         stats = translate_folder(str(folder), config_for(server, stream=stream), progress=quiet)
         counts = dict(server.counts)
     assert counts['fault_429'] and counts['fault_500'] and counts['fault_drop'], counts
@@ -97,13 +99,34 @@ def test_killed_run_resumes_without_resending(folder, toy_selected):
 
 
 def test_prompt_over_context_is_skipped_with_reason_not_retried(folder):
-    with FakeVLLM(max_model_len=16384 + 700) as server:
-        translate_folder(str(folder), config_for(server), progress=quiet)
+    with FakeVLLM(max_model_len=700) as server:
+        translate_folder(str(folder), config_for(server, max_tokens=64), progress=quiet)
         over = server.counts['over_context']
     skipped = [r for r in lines(folder / 'translated.jsonl') if r['status'] == 'skipped']
-    assert skipped and len(skipped) == over
-    assert all("maximum context length is 17084 tokens" in r['skip_reason'] for r in skipped)
+    assert 0 < len(skipped) == over < 30
+    assert all("maximum context length is 700 tokens" in r['skip_reason'] for r in skipped)
     assert all(r['skip_reason'].startswith('over_context') for r in skipped)
+
+
+def test_max_tokens_over_the_servers_context_is_capped_and_said_once(folder, capsys):
+    with FakeVLLM(max_model_len=4096, chars_per_token=8) as server:
+        stats = translate_folder(str(folder), config_for(server), progress=quiet)
+        sent = {body['max_tokens'] for body in server.bodies}
+        refused = server.counts['max_tokens_refused']
+    assert stats['max_tokens_capped'] == {'asked': 16384, 'max_model_len': 4096, 'sent': 4096}
+    assert sent == {4096} and refused == 0 and stats['done'] == 30
+    assert capsys.readouterr().err.count("max_tokens 16384 is more than the server's max_model_len 4096") == 1
+
+
+def test_a_setting_the_server_refuses_stops_the_stage_once(folder):
+    with FakeVLLM(max_model_len=4096, report_max_model_len=False) as server:
+        with pytest.raises(TranslatorRejected) as refused:
+            translate_folder(str(folder), config_for(server, concurrency=2), progress=quiet)
+        asked = sum(server.attempts.values())
+    assert 'max_tokens=16384 cannot be greater than max_model_len=4096' in str(refused.value)
+    assert 'stage stopped after 0 items' in str(refused.value)
+    assert asked <= 2  # the requests in flight, each tried once: not every item, not retried
+    assert not (folder / 'translate_failed.jsonl').exists() or not lines(folder / 'translate_failed.jsonl')
 
 
 def test_prompt_over_character_budget_is_skipped_unsent(folder):

