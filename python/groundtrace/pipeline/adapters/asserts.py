@@ -14,6 +14,8 @@ from .common import (
     problem,
     problem_id,
     require_str,
+    source_lines,
+    source_segment,
 )
 from .cruxeval import output_value
 
@@ -84,7 +86,7 @@ def to_problem(record, line_no):
         except BadRecord as exc:
             skipped[exc.reason] += 1
             continue
-        ios.append({'input': kwargs, 'output': output_value(ast.get_source_segment(test_text, expected))})
+        ios.append({'input': kwargs, 'output': output_value(source_segment(source_lines(test_text), expected))})
     description = next((record[f] for f in ('text', 'prompt') if isinstance(record.get(f), str)),
                        'What does the function `{}` return?'.format(funcname))
     return problem(problem_id=problem_id(record, line_no, 'task_id', 'id'), description=description,

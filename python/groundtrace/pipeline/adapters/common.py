@@ -2,6 +2,7 @@
 splitting of call text into keyword arguments (parsed here, never run)."""
 
 import ast
+import re
 
 from .. import values
 
@@ -47,18 +48,39 @@ def call_arguments(call, text, function):
         raise BadRecord('starred_arguments', 'a *args or **kwargs argument')
     if len(call.args) > len(params):
         raise BadRecord('too_many_arguments', '{} arguments for {} parameters'.format(len(call.args), len(params)))
+    lines = source_lines(text)
     kwargs = {}
     for param, node in zip(params, call.args):
-        kwargs[param.arg] = argument_value(node, text)
+        kwargs[param.arg] = values.literal_or_expression(source_segment(lines, node))
     for keyword in call.keywords:
         if keyword.arg in kwargs:
             raise BadRecord('bad_call', 'argument {!r} given twice'.format(keyword.arg))
-        kwargs[keyword.arg] = argument_value(keyword.value, text)
+        kwargs[keyword.arg] = values.literal_or_expression(source_segment(lines, keyword.value))
     return kwargs
 
 
-def argument_value(node, text):
-    return values.literal_or_expression(ast.get_source_segment(text, node))
+_LINE_END = re.compile(r'\r\n|\r|\n')
+
+
+def source_lines(text):
+    """``text``'s lines as ``ast`` counts them (``ast.get_source_segment`` splits them again,
+    char by char in Python, on every call: minutes for a 10 MB argument)."""
+    lines, start = [], 0
+    for match in _LINE_END.finditer(text):
+        lines.append(text[start:match.end()])
+        start = match.end()
+    lines.append(text[start:])
+    return lines
+
+
+def source_segment(lines, node):
+    """The source text of ``node`` (its offsets are in UTF-8 bytes, as in ``ast``)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first].encode()[node.col_offset:node.end_col_offset].decode()
+    head = lines[first].encode()[node.col_offset:].decode()
+    tail = lines[last].encode()[:node.end_col_offset].decode()
+    return ''.join([head] + lines[first + 1:last] + [tail])
 
 
 def problem(*, problem_id, description, code, funcname, ios, source, fmt, notes=None):
