@@ -12,7 +12,10 @@ const ROOT = path.resolve(__dirname, '..');
 const SCHEMA = path.join(ROOT, 'python/groundtrace/schema/trace.schema.json');
 const OUTPUT = path.join(ROOT, 'src/schema/trace.ts');
 
-const JOBS_SCHEMA = path.join(ROOT, 'python/groundtrace/schema/jobs.schema.json');
+const JOBS_SCHEMA = path.join(
+  ROOT,
+  'python/groundtrace/schema/jobs.schema.json'
+);
 const SETTINGS = path.join(ROOT, 'schema/generator.json');
 
 /** Each schema, the type named after its root, and the file generated from it. */
@@ -21,10 +24,33 @@ const TARGETS = [
   {
     schema: JOBS_SCHEMA,
     name: 'JobsProtocol',
-    output: path.join(ROOT, 'src/schema/jobs.ts')
+    output: path.join(ROOT, 'src/schema/jobs.ts'),
+    prepare: untitledOptions,
+    append: stageOrder
   },
   { schema: JOBS_SCHEMA, output: SETTINGS, make: settingsSchema }
 ];
+
+/**
+ * The run options' titles are the panel settings' labels: without them here, the generator
+ * names no type after a label (a "Sample" option would rename the Sample message).
+ */
+function untitledOptions(jobs) {
+  const copy = JSON.parse(JSON.stringify(jobs));
+  for (const spec of Object.values(copy.$defs.JobOptions.properties)) {
+    delete spec.title;
+  }
+  return copy;
+}
+
+/** The stage order as a value (types alone cannot be iterated). */
+function stageOrder(jobs) {
+  const names = jobs.$defs.Stage.enum.map(name => `'${name}'`).join(', ');
+  return `
+/** Every stage, in the order a job runs them (\`$defs.Stage\`). */
+export const STAGES: Stage[] = [${names}];
+`;
+}
 
 /** Keywords of a run option that its setting keeps. */
 const SETTING_KEYWORDS = [
@@ -110,14 +136,18 @@ async function generate(target = TARGETS[0]) {
   if (target.make) {
     return target.make(JSON.parse(fs.readFileSync(target.schema, 'utf8')));
   }
-  const schema = toDraft7Tuples(JSON.parse(fs.readFileSync(target.schema, 'utf8')));
+  const source = JSON.parse(fs.readFileSync(target.schema, 'utf8'));
+  const schema = toDraft7Tuples(
+    target.prepare ? target.prepare(source) : source
+  );
   const ts = await compile(schema, target.name, {
     bannerComment: banner(target.schema),
     additionalProperties: false,
     unreachableDefinitions: true,
     style: { singleQuote: true, trailingComma: 'none' }
   });
-  return ts.replace(/\r\n/g, '\n');
+  const extra = target.append ? target.append(source) : '';
+  return ts.replace(/\r\n/g, '\n') + extra;
 }
 
 async function main() {
@@ -126,7 +156,9 @@ async function main() {
     const generated = await generate(target);
     const name = path.relative(ROOT, target.output);
     if (process.argv.includes('--check')) {
-      const current = fs.existsSync(target.output) ? fs.readFileSync(target.output, 'utf8') : '';
+      const current = fs.existsSync(target.output)
+        ? fs.readFileSync(target.output, 'utf8')
+        : '';
       if (current !== generated) {
         console.error(`${name} is out of date: run \`npm run schema\`.`);
         stale = true;

@@ -10,118 +10,14 @@
 export type JobsProtocol = JobRequest | KernelMessage;
 export type JobRequest = StartRequest | FolderRequest | ListRequest | PreviewRequest | SamplesRequest | SampleRequest;
 /**
- * Problems as JSONL (PyEdu/CodeI/O or CRUXEval-style), relative to the Jupyter root.
- */
-export type InputFile = string;
-/**
- * The job folder, relative to the Jupyter root; created if missing.
- */
-export type OutputFolder = string;
-/**
- * The input records' format: detected per record (auto), or one of PyEdu/CodeI/O, CRUXEval-style, assert-style tests.
- */
-export type InputFormat = 'auto' | 'pyedu' | 'cruxeval' | 'asserts';
-/**
- * The filter's rule for inputs too large: the original's (pyedu) or none; empty: pyedu for PyEdu records, none for other sources.
- */
-export type InputSizeLimits = 'pyedu' | 'none' | null;
-/**
  * The stages of a job, in the order a job runs them (the one source of that order).
  */
 export type Stage = 'filter' | 'trace' | 'select' | 'translate' | 'build';
-/**
- * The stages the job runs, in order (translate is skipped without a translator endpoint, build without translated.jsonl).
- */
-export type Stages = Stage[];
-/**
- * Only the first N problems (input lines) of the input (not with sample).
- */
-export type Limit = number | null;
-/**
- * A seeded random sample of N problems (input lines; seed: the seed option) instead of the first N (not with limit).
- */
-export type Sample = number | null;
-/**
- * Items traced at once (empty: one per CPU).
- */
-export type Workers = number | null;
-/**
- * At most this many input/output pairs traced per problem, sampled with the seed.
- */
-export type PairsPerProblem = number;
-/**
- * Usable traces the select stage keeps per problem description.
- */
-export type TracesPerProblem = number;
-/**
- * A trace is stopped past this many lines (status too_long) and select keeps only traces shorter than it.
- */
-export type MaxTraceLines = number;
-/**
- * Wall-time limit per item in seconds; the CPU limit follows it.
- */
-export type TimeoutS = number;
-/**
- * Address-space limit per item in MiB.
- */
-export type MemoryMiB = number;
-/**
- * Seed for sampling pairs and traces.
- */
-export type Seed = number;
-/**
- * PYTHONHASHSEED of the traced code ("0": the same input always gives the same trace; "random" as the original pipeline).
- */
-export type HashSeed = string;
-/**
- * Write the structured trace (documents.jsonl) of successful items only, of every item, or of none; they are about 4x the trace text.
- */
-export type StructuredTraces = 'ok' | 'all' | 'none';
-/**
- * The trace text select limits and translate reads: snoop's own, or compact (repeated loop iterations folded; the full snoop text is kept beside it).
- */
-export type TraceFormat = 'snoop' | 'compact';
-/**
- * build drops samples longer than this (tokens with a tokenizer, else characters).
- */
-export type MaxSampleLength = number;
-/**
- * select drops traces whose return value differs from the expected output.
- */
-export type RequireOutputMatch = boolean;
-/**
- * Trace every successful item a second time and mark those whose trace differs as nondeterministic.
- */
-export type RecheckTraces = boolean;
-/**
- * select keeps traces that differed between two runs (left out by default).
- */
-export type KeepNondeterministicTraces = boolean;
-/**
- * Where the trace stage runs items: the local sandboxed fork pool, or a Ray cluster.
- */
-export type Executor = 'local' | 'ray';
-/**
- * The Ray cluster to use with the ray executor (empty: "auto", the cluster this machine belongs to).
- */
-export type RayAddress = string | null;
-/**
- * CPUs of each Ray actor (each runs its own sandboxed pool); empty: one actor per node with all its CPUs.
- */
-export type CPUsPerRayActor = number | null;
-/**
- * An OpenAI-compatible server (vLLM), ending in /v1.
- */
-export type TranslatorEndpoint = string;
-/**
- * The model name the translator serves; empty for the server's only model.
- */
-export type TranslatorModel = string;
 export type KernelMessage = JobReply | JobsMessage | ProgressEvent | StatusEvent;
 /**
  * What an ok reply carries: start, cancel and attach give the folder's JobStatus; list, the kernel's jobs; preview, samples and sample their own result.
  */
-export type JobResult = JobStatus | JobStatus[] | Preview | SampleList | Sample1;
+export type JobResult = JobStatus | JobStatus[] | Preview | SampleList | Sample;
 /**
  * idle: nothing in the folder; interrupted: a job stopped before the end (resume it).
  */
@@ -139,32 +35,110 @@ export interface StartRequest {
  * The options of `groundtrace run` (same names as the CLI flags, with - for _), and the one source of their defaults: the CLI, JobConfig and the panel's settings (schema/generator.json, generated) read them from here. `x-panel-default` is the panel's default for an option the CLI has no default for; `x-panel` lists the options the panel shows; `x-flag` is a CLI flag other than --name (a boolean's flag sets the value that is not its default).
  */
 export interface JobOptions {
-  input: InputFile;
-  output: OutputFolder;
-  input_format?: InputFormat;
-  size_limits?: InputSizeLimits;
-  stages?: Stages;
-  limit?: Limit;
-  sample?: Sample;
-  workers?: Workers;
-  pairs_per_problem?: PairsPerProblem;
-  traces_per_problem?: TracesPerProblem;
-  max_trace_lines?: MaxTraceLines;
-  timeout?: TimeoutS;
-  memory_mb?: MemoryMiB;
-  seed?: Seed;
-  hash_seed?: HashSeed;
-  documents?: StructuredTraces;
-  trace_format?: TraceFormat;
-  max_length?: MaxSampleLength;
-  require_output_match?: RequireOutputMatch;
-  recheck?: RecheckTraces;
-  keep_nondeterministic?: KeepNondeterministicTraces;
-  executor?: Executor;
-  ray_address?: RayAddress;
-  ray_cpus_per_actor?: CPUsPerRayActor;
-  translator_url?: TranslatorEndpoint;
-  model?: TranslatorModel;
+  /**
+   * Problems as JSONL (PyEdu/CodeI/O or CRUXEval-style), relative to the Jupyter root.
+   */
+  input: string;
+  /**
+   * The job folder, relative to the Jupyter root; created if missing.
+   */
+  output: string;
+  /**
+   * The input records' format: detected per record (auto), or one of PyEdu/CodeI/O, CRUXEval-style, assert-style tests.
+   */
+  input_format?: 'auto' | 'pyedu' | 'cruxeval' | 'asserts';
+  /**
+   * The filter's rule for inputs too large: the original's (pyedu) or none; empty: pyedu for PyEdu records, none for other sources.
+   */
+  size_limits?: 'pyedu' | 'none' | null;
+  /**
+   * The stages the job runs, in order (translate is skipped without a translator endpoint, build without translated.jsonl).
+   */
+  stages?: Stage[];
+  /**
+   * Only the first N problems (input lines) of the input (not with sample).
+   */
+  limit?: number | null;
+  /**
+   * A seeded random sample of N problems (input lines; seed: the seed option) instead of the first N (not with limit).
+   */
+  sample?: number | null;
+  /**
+   * Items traced at once (empty: one per CPU).
+   */
+  workers?: number | null;
+  /**
+   * At most this many input/output pairs traced per problem, sampled with the seed.
+   */
+  pairs_per_problem?: number;
+  /**
+   * Usable traces the select stage keeps per problem description.
+   */
+  traces_per_problem?: number;
+  /**
+   * A trace is stopped past this many lines (status too_long) and select keeps only traces shorter than it.
+   */
+  max_trace_lines?: number;
+  /**
+   * Wall-time limit per item in seconds; the CPU limit follows it.
+   */
+  timeout?: number;
+  /**
+   * Address-space limit per item in MiB.
+   */
+  memory_mb?: number;
+  /**
+   * Seed for sampling pairs and traces.
+   */
+  seed?: number;
+  /**
+   * PYTHONHASHSEED of the traced code ("0": the same input always gives the same trace; "random" as the original pipeline).
+   */
+  hash_seed?: string;
+  /**
+   * Write the structured trace (documents.jsonl) of successful items only, of every item, or of none; they are about 4x the trace text.
+   */
+  documents?: 'ok' | 'all' | 'none';
+  /**
+   * The trace text select limits and translate reads: snoop's own, or compact (repeated loop iterations folded; the full snoop text is kept beside it).
+   */
+  trace_format?: 'snoop' | 'compact';
+  /**
+   * build drops samples longer than this (tokens with a tokenizer, else characters).
+   */
+  max_length?: number;
+  /**
+   * select drops traces whose return value differs from the expected output.
+   */
+  require_output_match?: boolean;
+  /**
+   * Trace every successful item a second time and mark those whose trace differs as nondeterministic.
+   */
+  recheck?: boolean;
+  /**
+   * select keeps traces that differed between two runs (left out by default).
+   */
+  keep_nondeterministic?: boolean;
+  /**
+   * Where the trace stage runs items: the local sandboxed fork pool, or a Ray cluster.
+   */
+  executor?: 'local' | 'ray';
+  /**
+   * The Ray cluster to use with the ray executor (empty: "auto", the cluster this machine belongs to).
+   */
+  ray_address?: string | null;
+  /**
+   * CPUs of each Ray actor (each runs its own sandboxed pool); empty: one actor per node with all its CPUs.
+   */
+  ray_cpus_per_actor?: number | null;
+  /**
+   * An OpenAI-compatible server (vLLM), ending in /v1.
+   */
+  translator_url?: string;
+  /**
+   * The model name the translator serves; empty for the server's only model.
+   */
+  model?: string;
 }
 /**
  * cancel: stop the folder's job; attach: find the folder's job again and send its status.
@@ -381,7 +355,7 @@ export interface SampleRow {
    */
   question?: string;
 }
-export interface Sample1 {
+export interface Sample {
   id: string;
   /**
    * The item's line of traces.jsonl.
@@ -413,3 +387,6 @@ export interface ProgressEvent {
    */
   stats?: Stats | null;
 }
+
+/** Every stage, in the order a job runs them (`$defs.Stage`). */
+export const STAGES: Stage[] = ['filter', 'trace', 'select', 'translate', 'build'];
