@@ -44,6 +44,7 @@ export interface TraceDocument {
    * The exception that ended the traced code, if any.
    */
   error?: null | string;
+  compact?: CompactTrace;
 }
 /**
  * This interface was referenced by `TraceDocument`'s JSON-Schema
@@ -114,4 +115,97 @@ export interface Value {
   json?: {
     [k: string]: unknown;
   };
+}
+/**
+ * The compact text (long loops and repeated calls folded), when the trace was written in the compact format; the events stay the full execution.
+ */
+export interface CompactTrace {
+  /**
+   * snoop's lines, with each fold's lines in place of the lines of the events it covers.
+   */
+  text: string;
+  /**
+   * In text order; folds never overlap.
+   */
+  folds: Fold[];
+  /**
+   * Iterations (or calls) shown in full before each fold.
+   */
+  head: number;
+  /**
+   * Iterations (or calls) shown in full after each fold.
+   */
+  tail: number;
+}
+/**
+ * This interface was referenced by `TraceDocument`'s JSON-Schema
+ * via the `definition` "Fold".
+ */
+export interface Fold {
+  /**
+   * loop: iterations of a for/while loop; calls: a run of same-shape calls from one line.
+   */
+  kind: 'loop' | 'calls';
+  /**
+   * Index of the first event the fold covers.
+   */
+  first_event: number;
+  /**
+   * Index one past the last event it covers.
+   */
+  end_event: number;
+  /**
+   * First snoop text line it replaces.
+   */
+  snoop_start: number;
+  /**
+   * One past the last snoop text line it replaces.
+   */
+  snoop_end: number;
+  /**
+   * First line of its summary in the compact text.
+   */
+  text_start: number;
+  /**
+   * One past the last line of its summary.
+   */
+  text_end: number;
+  /**
+   * Source line of the loop header or of the calls.
+   */
+  line: number;
+  /**
+   * Iterations (or calls) folded.
+   */
+  count: number;
+  /**
+   * Iterations (or calls) of the whole loop (or run).
+   */
+  total: number;
+  /**
+   * 1-based number of the first folded iteration (or call).
+   */
+  first: number;
+}
+/**
+ * This interface was referenced by `TraceDocument`'s JSON-Schema
+ * via the `definition` "CompactTrace".
+ */
+export interface CompactTrace1 {
+  /**
+   * snoop's lines, with each fold's lines in place of the lines of the events it covers.
+   */
+  text: string;
+  /**
+   * In text order; folds never overlap.
+   */
+  folds: Fold[];
+  /**
+   * Iterations (or calls) shown in full before each fold.
+   */
+  head: number;
+  /**
+   * Iterations (or calls) shown in full after each fold.
+   */
+  tail: number;
 }

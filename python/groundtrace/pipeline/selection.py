@@ -13,8 +13,8 @@ def reject_reason(record, max_lines):
     """Why a trace record is not usable for training, or None if it is."""
     if record['status'] != 'ok':
         return 'status_' + record['status']
-    trace = record['trace']
-    if '!!!' in trace:
+    trace = record['trace']  # the format the job writes: its lines are what the limit counts
+    if '!!!' in record.get('snoop_trace', trace):  # a folded iteration's exception counts too
         return 'exception_line'
     lines = trace.strip().split('\n')
     if not lines[-1].strip().startswith(RETURN_MARK.format(record.get('funcname', 'main_solution'))):

@@ -7,6 +7,12 @@ from groundtrace.tracer import trace_call
 
 from . import values
 from .compare import output_matches
+from .trace_format import (
+    DEFAULT_TRACE_FORMAT,
+    apply_format,
+    check_format,
+    tracer_limits,
+)
 
 RETURN_MARK = '<<< Return value from {}:'
 
@@ -33,11 +39,14 @@ def items_of(problem, pairs_per_problem, seed):
                'expected_output_repr': values.display(pair['output'])}
 
 
-def trace_payload(problem, item, max_lines, documents):
-    """What the sandboxed child gets for one item (see run_item)."""
-    return {'refcode': problem['refcode'], 'funcname': problem['funcname'],
-            'input': item['input'], 'expected_output': item['expected_output'],
-            'max_lines': max_lines, 'documents': documents}
+def trace_payload(problem, item, max_lines, documents, trace_format=None):
+    """What the sandboxed child gets for one item (see run_item); no ``trace_format``: snoop."""
+    payload = {'refcode': problem['refcode'], 'funcname': problem['funcname'],
+               'input': item['input'], 'expected_output': item['expected_output'],
+               'max_lines': max_lines, 'documents': documents}
+    if trace_format is not None:
+        payload['trace_format'] = check_format(trace_format)
+    return payload
 
 
 def status_of(result, funcname):
@@ -98,14 +107,17 @@ def run_item(payload):
             raise
         return {'status': 'bad_input', 'error': 'input: {}: {}'.format(type(exc).__name__, exc),
                 'trace': '', 'n_lines': 0}
+    trace_format = payload.get('trace_format', DEFAULT_TRACE_FORMAT)
+    tracer_lines, max_events, document_cap = tracer_limits(trace_format, max_lines, document_events_cap(max_lines))
     result = trace_call(payload['refcode'], funcname, kwargs,
-                        max_lines=max_lines, max_events=payload.get('max_events'),
-                        max_document_events=document_events_cap(max_lines))
+                        max_lines=tracer_lines, max_events=payload.get('max_events') or max_events,
+                        max_document_events=document_cap)
     status = status_of(result, funcname)
     report = {'status': status, 'trace': result.text, 'n_lines': result.text.count('\n')}
     keep = payload.get('documents', 'all')
     if keep == 'all' or (keep == 'ok' and status == 'ok'):
         report['document'] = result.document
+    apply_format(report, result, trace_format, max_lines)
     if result.raised is not None:
         report['error'] = '{}: {}'.format(type(result.raised).__name__, result.raised)
     if status == 'ok':

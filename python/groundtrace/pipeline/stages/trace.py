@@ -10,6 +10,7 @@ from collections import Counter
 
 from ..jsonl import JsonlAppender, iter_jsonl, repair_torn_tail
 from ..sandbox import Limits, WorkerPool
+from ..trace_format import folding_stats
 from ..trace_stage import PROBLEM_FIELDS, items_of, trace_payload
 from .base import Stage, reason_rows
 
@@ -48,7 +49,8 @@ class TraceStage(Stage):
                     if item['id'] in done:
                         continue
                     pending[item['id']] = (fields, item)
-                    yield item['id'], 'trace', trace_payload(problem, item, cfg.max_trace_lines, cfg.documents)
+                    yield item['id'], 'trace', trace_payload(problem, item, cfg.max_trace_lines, cfg.documents,
+                                                                 cfg.trace_format)
 
         counts = Counter()
         limits = Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb, hash_seed=cfg.hash_seed)
@@ -76,19 +78,30 @@ class TraceStage(Stage):
         statuses, matches = Counter(), Counter()
         n = 0
         mismatched = []
+        folding = []
         for rec in iter_jsonl(folder.traces):
             n += 1
+            if rec.get('folding'):
+                folding.append({k: rec.get(k) for k in ('status', 'n_lines', 'folding')})
             statuses[rec['status']] += 1
             if rec['status'] == 'ok':
                 matches['output_matches' if rec.get('output_matches') else 'output_mismatch'] += 1
                 if not rec.get('output_matches') and len(mismatched) < MAX_LISTED_MISMATCHES:
                     mismatched.append(rec['id'])
-        return {'in': n, 'out': statuses.get('ok', 0), 'reasons': dict(statuses),
-                'returned_values': dict(matches), 'output_mismatch_ids': mismatched}
+        stats = {'in': n, 'out': statuses.get('ok', 0), 'reasons': dict(statuses),
+                 'returned_values': dict(matches), 'output_mismatch_ids': mismatched}
+        if folding:  # the compact format: how many traces were folded, and by how much
+            stats['folding'] = folding_stats(folding)
+        return stats
 
     def extra_rows(self, stats):
-        return reason_rows({k.replace('_', ' '): n for k, n in stats.get('returned_values', {}).items()},
+        rows = reason_rows({k.replace('_', ' '): n for k, n in stats.get('returned_values', {}).items()},
                            prefix='ok items: ')
+        folding = stats.get('folding')
+        if folding and folding.get('traces'):
+            rows.append(('ok items: folded (compact format)', folding['folded']))
+            rows.append(('ok items: lines kept by folding, %', round(100 * folding['lines_kept_fraction'])))
+        return rows
 
 
 def trace_record(fields, item, report):
@@ -106,6 +119,9 @@ def trace_record(fields, item, report):
         'cpu_ms': report.get('cpu_ms'),
         'output_bytes': report.get('output_bytes', 0),
     })
+    for key in ('snoop_trace', 'folding'):  # the compact format: the full text, and what folding did
+        if key in result:
+            record[key] = result[key]
     return record
 
 

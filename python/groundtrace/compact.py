@@ -1,0 +1,329 @@
+"""The compact trace format: snoop's text with long loops and repeated calls folded.
+
+Built from the recorder's events (every event of the run, with the range of snoop text
+lines it printed), so it is deterministic and needs no parsing of text. A loop that runs
+many iterations keeps its first ``head`` and last ``tail`` iterations as snoop printed them
+and folds the ones between into a few summary lines: which iterations, then one line per
+variable of the frame that changed in them — a loop counter as a range (``i ran through 2,
+3, ..., 97``), any other value by its first and last value and, for numbers, its direction.
+Runs of calls to the same function from the same line (a comprehension calling a helper)
+fold the same way. Shown iterations keep their nesting: a loop inside them folds by the
+same rule. Every other line is snoop's line, unchanged.
+
+Each fold says which events (``first_event``..``end_event``) and which snoop lines it
+covers, so a viewer can expand it; every value a summary line prints is a value those
+events recorded (``tests/test_compact.py`` checks this over the toy data).
+"""
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+# (head, tail) iterations shown around a fold, tried in order until the text fits the limit.
+LEVELS = ((3, 2), (2, 1), (1, 1))
+MIN_FOLDED = 2  # fold only two iterations or more (one is cheaper to show)
+
+_INT = re.compile(r'-?\d+')
+_FLOAT = re.compile(r'-?\d+\.\d*(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+')
+
+
+@dataclass
+class Loop:
+    header: int  # the line of the for/while statement
+    end: int  # its last line (body and else clause)
+    dots: str  # snoop's dots for variables of the body
+
+
+@dataclass
+class Frame:
+    """One traced call: its own events (ints) and the frames it called, in order."""
+    depth: int
+    source: str
+    items: list = field(default_factory=list)
+
+
+@dataclass
+class CompactTrace:
+    text: str
+    folds: list
+    head: int
+    tail: int
+
+    @property
+    def n_lines(self):
+        return self.text.count('\n')
+
+    def record(self):
+        """The document's ``compact`` field (schema ``CompactTrace``)."""
+        return {'text': self.text, 'folds': self.folds, 'head': self.head, 'tail': self.tail}
+
+
+def compact_trace(events, lines, sources, max_lines=None):
+    """The compact text of a recorded trace: the most detailed level of ``LEVELS`` whose
+    text has fewer than ``max_lines`` lines (the last level when none has)."""
+    roots = _frames(events)
+    loops = {name: _loops_of(text) for name, text in sources.items()}
+    result = None
+    for head, tail in LEVELS:
+        result = _Compactor(events, lines, loops, head, tail).run(roots)
+        if max_lines is None or result.n_lines < max_lines:
+            break
+    return result
+
+
+def _frames(events):
+    frames, roots = {}, []
+    for index, event in enumerate(events):
+        frame = frames.get(event['frame'])
+        if frame is None:
+            frame = frames[event['frame']] = Frame(event['depth'], event['source'])
+            parent = frames.get(event.get('parent_frame'))
+            (parent.items if parent is not None else roots).append(frame)
+        frame.items.append(index)
+    return roots
+
+
+def _loops_of(source):
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    lines = source.splitlines()
+    loops = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.body:
+            body_line = lines[node.body[0].lineno - 1] if node.body[0].lineno <= len(lines) else ''
+            leading = body_line[:len(body_line) - len(body_line.lstrip())]
+            loops[node.lineno] = Loop(node.lineno, node.end_lineno, leading.replace(' ', '.').replace('\t', '....'))
+    return loops
+
+
+class _Compactor:
+    def __init__(self, events, lines, loops, head, tail):
+        self.events, self.lines, self.loops = events, lines, loops
+        self.head, self.tail = head, tail
+        self.out = []
+        self.folds = []
+
+    def run(self, roots):
+        for frame in roots:
+            self._sequence(frame, frame.items, None)
+        return CompactTrace(''.join(line + '\n' for line in self.out), self.folds, self.head, self.tail)
+
+    # -- walking -------------------------------------------------------------------
+
+    def _own(self, item):
+        return None if isinstance(item, Frame) else self.events[item]
+
+    def _sequence(self, frame, items, inside):
+        """Emit ``items`` of ``frame``; ``inside`` is the loop whose iteration they are."""
+        loops = self.loops.get(frame.source, {})
+        i = 0
+        while i < len(items):
+            event = self._own(items[i])
+            loop = loops.get(event['line']) if event is not None and event['kind'] == 'line' else None
+            if loop is not None and loop is not inside and (
+                    inside is None or inside.header < loop.header <= inside.end):
+                end = self._loop_end(items, i, loop)
+                self._loop(frame, items[i:end], loop)
+                i = end
+                continue
+            run_end = self._call_run_end(items, i)
+            if run_end is not None:
+                self._call_run(frame, items[i:run_end], event)
+                i = run_end
+                continue
+            self._item(items[i])
+            i += 1
+
+    def _item(self, item):
+        if isinstance(item, Frame):
+            self._sequence(item, item.items, None)
+        else:
+            event = self.events[item]
+            self.out.extend(self.lines[event['text_start']:event['text_end']])
+
+    def _loop_end(self, items, start, loop):
+        for k in range(start + 1, len(items)):
+            event = self._own(items[k])
+            if event is None:
+                continue
+            if event['kind'] == 'return' or not loop.header <= event['line'] <= loop.end:
+                return k
+        return len(items)
+
+    def _loop(self, frame, items, loop):
+        segments = []
+        for item in items:
+            event = self._own(item)
+            if event is not None and event['kind'] == 'line' and event['line'] == loop.header:
+                segments.append([])
+            segments[-1].append(item)
+        # The last check of the condition (or of the iterator) runs no body.
+        exit_segment = []
+        if len(segments) > 1 and all(self._own(it) is not None and self._own(it)['line'] == loop.header
+                                     for it in segments[-1]):
+            exit_segment = segments.pop()
+        n = len(segments)
+        head, tail = self.head, self.tail
+        if n - head - tail >= MIN_FOLDED:
+            folded = segments[head:n - tail]
+            shown_before, shown_after = segments[:head], segments[n - tail:]
+        else:
+            folded, shown_before, shown_after = [], segments, []
+        for segment in shown_before:
+            self._sequence(frame, segment, loop)
+        if folded:
+            flat = [it for segment in folded for it in segment]
+            summary = self._summary(frame, flat, loop.dots, '[loop at line {}: iterations {} to {} of {} folded]'.format(
+                loop.header, head + 1, n - tail, n))
+            self._fold('loop', flat, summary, line=loop.header, count=len(folded), total=n, first=head + 1)
+        for segment in shown_after:
+            self._sequence(frame, segment, loop)
+        if exit_segment:
+            self._sequence(frame, exit_segment, loop)
+
+    # -- repeated calls -------------------------------------------------------------
+
+    def _units(self, items, start):
+        """Split ``items[start:]`` into units: own events and the frames they called (a
+        unit ends where an own event follows a frame)."""
+        unit = None
+        for k in range(start, len(items)):
+            if isinstance(items[k], Frame):
+                if unit is None:
+                    return
+                unit.append(k)
+            else:
+                if unit is not None and isinstance(items[unit[-1]], Frame):
+                    yield unit
+                    unit = None
+                unit = (unit or []) + [k]
+        if unit is not None:
+            yield unit
+
+    def _signature(self, items, unit):
+        lines = tuple(self.events[items[k]]['line'] for k in unit if not isinstance(items[k], Frame))
+        called = tuple(self.events[items[k].items[0]]['function'] for k in unit if isinstance(items[k], Frame))
+        return (lines, called) if called else None
+
+    def _call_run_end(self, items, start):
+        """End of a run of same-shape units starting at ``start`` that is worth folding."""
+        if self._own(items[start]) is None:
+            return None
+        count, first, end = 0, None, None
+        for unit in self._units(items, start):
+            signature = self._signature(items, unit)
+            if signature is None or (first is not None and signature != first):
+                break
+            first = signature
+            count += 1
+            end = unit[-1] + 1
+        if count - self.head - self.tail >= MIN_FOLDED:
+            return end
+        return None
+
+    def _call_run(self, frame, items, event):
+        units = list(self._units(items, 0))
+        n = len(units)
+        head, tail = self.head, self.tail
+        before = [items[k] for unit in units[:head] for k in unit]
+        flat = [items[k] for unit in units[head:n - tail] for k in unit]
+        after = [items[k] for unit in units[n - tail:] for k in unit]
+        for item in before:
+            self._item(item)
+        called = ' and '.join(dict.fromkeys(self.events[it.items[0]]['function']
+                                            for it in flat if isinstance(it, Frame)))
+        summary = self._summary(frame, flat, _dots_of(self.lines, self.events, items),
+                                '[calls to {} at line {}: calls {} to {} of {} folded]'.format(
+                                    called, event['line'], head + 1, n - tail, n))
+        self._fold('calls', flat, summary, line=event['line'], count=n - head - tail, total=n, first=head + 1)
+        for item in after:
+            self._item(item)
+
+    # -- folds -----------------------------------------------------------------------
+
+    def _span(self, items):
+        first = items[0] if not isinstance(items[0], Frame) else items[0].items[0]
+        last = items[-1]
+        while isinstance(last, Frame):
+            last = last.items[-1]
+        return first, last + 1
+
+    def _fold(self, kind, items, summary, **counts):
+        first_event, end_event = self._span(items)
+        start = len(self.out)
+        self.out.extend(summary)
+        self.folds.append(dict(
+            kind=kind, first_event=first_event, end_event=end_event,
+            snoop_start=self.events[first_event]['text_start'], snoop_end=self.events[end_event - 1]['text_end'],
+            text_start=start, text_end=len(self.out), **counts))
+
+    def _summary(self, frame, items, dots, title):
+        prefix = '    ' * frame.depth + ' ......' + dots + ' '
+        values, calls, returned = {}, {}, {}
+        for item in items:
+            if isinstance(item, Frame):
+                call = self.events[item.items[0]]
+                calls[call['function']] = calls.get(call['function'], 0) + 1
+                for name, value in call['changes']:
+                    values.setdefault((call['function'], name), []).append(value)
+                end = self.events[item.items[-1]]
+                if end['kind'] == 'return' and 'value' in end:
+                    returned.setdefault(call['function'], []).append(end['value'])
+            else:
+                for name, value in self.events[item]['changes']:
+                    values.setdefault((None, name), []).append(value)
+        lines = [prefix + title]
+        for (function, name), seen in values.items():
+            label = name if function is None else "{}'s argument {}".format(function, name)
+            lines.append(prefix + '    ' + describe_values(label, seen))
+        for function, seen in returned.items():
+            lines.append(prefix + '    ' + describe_values('{} returned values'.format(function), seen))
+        if calls:
+            lines.append(prefix + '    calls: ' + ', '.join(
+                '{} {} {}'.format(function, n, 'time' if n == 1 else 'times') for function, n in calls.items()))
+        return lines
+
+
+def _dots_of(lines, events, items):
+    """snoop's dots for the source line the first printed own event of ``items`` shows."""
+    text = ''
+    for item in items:
+        if not isinstance(item, Frame) and events[item]['text_end'] > events[item]['text_start']:
+            text = lines[events[item]['text_end'] - 1]
+            break
+    source_part = text.split(' | ', 1)[1] if ' | ' in text else ''
+    leading = source_part[:len(source_part) - len(source_part.lstrip())]
+    return leading.replace(' ', '.').replace('\t', '....')
+
+
+def _number(text):
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text):
+        return float(text)
+    return None
+
+
+def describe_values(name, values):
+    """One summary line for the values a variable took, in order (reprs as recorded)."""
+    if any('\n' in v for v in values):
+        return '{} changed {} times'.format(name, len(values))
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) == 1:
+        return '{} was set to {}'.format(name, values[0])
+    numbers = [_number(v) for v in values]
+    if all(n is not None for n in numbers):
+        steps = {b - a for a, b in zip(numbers, numbers[1:])}
+        if len(values) >= 3 and all(isinstance(n, int) for n in numbers) and len(steps) == 1 and 0 not in steps:
+            return '{} ran through {}, {}, ..., {}'.format(name, values[0], values[1], values[-1])
+        if all(s > 0 for s in steps):
+            return '{} went from {} to {}, increasing'.format(name, values[0], values[-1])
+        if all(s < 0 for s in steps):
+            return '{} went from {} to {}, decreasing'.format(name, values[0], values[-1])
+        low = values[numbers.index(min(numbers))]
+        high = values[numbers.index(max(numbers))]
+        return '{} went from {} to {}, changing {} times between {} and {}'.format(
+            name, values[0], values[-1], len(values), low, high)
+    return '{} went from {} to {}, changing {} times'.format(name, values[0], values[-1], len(values))
