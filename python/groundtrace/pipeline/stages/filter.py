@@ -5,7 +5,7 @@ from collections import Counter
 from .. import filter as filter_rules
 from ..jsonl import JsonlAppender, iter_jsonl, repair_torn_tail
 from ..problem_sample import sampled_line_numbers
-from ..records import Malformed, read_problems
+from ..records import Malformed, detected_format, read_problems
 from .base import Stage
 
 MAX_LISTED_MALFORMED = 1000
@@ -15,6 +15,7 @@ PAIR_NOTES = {
     'input_too_large': 'pairs dropped, input too large',
     'problems_with_duplicate_pairs': 'problems with duplicate pairs',
     'no_usable_pairs': 'problems left with no pair',
+    'unencodable_input': 'pairs dropped, input not a literal value',
 }
 
 
@@ -40,7 +41,8 @@ class FilterStage(Stage):
         progress.start_stage(self.name, total=cfg.limit if sample is None else len(sample), initial=0)
         with JsonlAppender(folder.filtered) as kept, JsonlAppender(folder.rejected) as rejected:
             n = 0
-            for line_no, record in read_problems(cfg.input):
+            formats = Counter()
+            for line_no, record in read_problems(cfg.input, input_format=cfg.input_format, formats=formats):
                 n += 1
                 if cfg.limit is not None and n > cfg.limit:
                     break
@@ -61,7 +63,7 @@ class FilterStage(Stage):
                     rejected.write({'stage': 'filter', 'line_no': line_no, 'problem_id': problem_id,
                                     'reason': 'duplicate_problem_id'})
                     continue
-                problem, notes = filter_rules.filter_problem(record)
+                problem, notes = filter_rules.filter_problem(record, size_limits=cfg.size_limits)
                 if problem is None:
                     (reason,) = notes
                     rejected.write({'stage': 'filter', 'line_no': line_no, 'problem_id': problem_id,
@@ -71,7 +73,14 @@ class FilterStage(Stage):
                 problem['line_no'] = line_no
                 problem['filter_notes'] = notes
                 kept.write(problem)
-        return self.stats_of(folder)
+        stats = self.stats_of(folder)
+        stats['input_format'] = {'requested': cfg.input_format, 'detected': detected_format(formats),
+                                 'counts': dict(formats)}
+        if done_upto and not formats:  # resumed after the last line: keep what the first run saw
+            stats['input_format'] = ctx.stats.get('stages', {}).get('filter', {}).get('input_format',
+                                                                                      stats['input_format'])
+        ctx.stats['input_format'] = stats['input_format']
+        return stats
 
     @staticmethod
     def stats_of(folder):
@@ -100,4 +109,6 @@ class FilterStage(Stage):
     def extra_rows(self, stats):
         rows = [(PAIR_NOTES.get(k, k), n) for k, n in sorted(stats.get('pairs', {}).items()) if n]
         malformed = stats.get('malformed_input', {}).get('count', 0)
-        return rows + ([('malformed input lines', malformed)] if malformed else [])
+        detected = (stats.get('input_format') or {}).get('detected')
+        return ([('input format: ' + detected, sum(stats['input_format']['counts'].values()))] if detected else []) + \
+            rows + ([('malformed input lines', malformed)] if malformed else [])
