@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 # (head, tail) iterations shown around a fold, tried in order until the text fits the limit.
 LEVELS = ((3, 2), (2, 1), (1, 1))
 MIN_FOLDED = 2  # fold only two iterations or more (one is cheaper to show)
+MAX_UNIT_EVENTS = 50  # own events before a call for it to count as one of a run of calls
 
 _INT = re.compile(r'-?\d+')
 _FLOAT = re.compile(r'-?\d+\.\d*(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+')
@@ -130,7 +131,7 @@ class _Compactor:
                 continue
             run_end = self._call_run_end(items, i)
             if run_end is not None:
-                self._call_run(frame, items[i:run_end], event)
+                self._call_run(frame, items, i, run_end)
                 i = run_end
                 continue
             self._item(items[i])
@@ -186,35 +187,27 @@ class _Compactor:
     # -- repeated calls -------------------------------------------------------------
 
     def _units(self, items, start):
-        """Split ``items[start:]`` into units: own events and the frames they called (a
-        unit ends where an own event follows a frame)."""
-        unit = None
+        """Split ``items[start:]`` into units, each some own events and then one frame they
+        called (own events after the last frame end the units)."""
+        unit = []
         for k in range(start, len(items)):
+            unit.append(k)
             if isinstance(items[k], Frame):
-                if unit is None:
-                    return
-                unit.append(k)
-            else:
-                if unit is not None and isinstance(items[unit[-1]], Frame):
-                    yield unit
-                    unit = None
-                unit = (unit or []) + [k]
-        if unit is not None:
-            yield unit
+                yield unit
+                unit = []
+            elif len(unit) > MAX_UNIT_EVENTS:  # not a repeated call's shape (and keeps this linear)
+                return
 
     def _signature(self, items, unit):
-        lines = tuple(self.events[items[k]]['line'] for k in unit if not isinstance(items[k], Frame))
-        called = tuple(self.events[items[k].items[0]]['function'] for k in unit if isinstance(items[k], Frame))
-        return (lines, called) if called else None
+        lines = tuple(self.events[items[k]]['line'] for k in unit[:-1])
+        return lines, self.events[items[unit[-1]].items[0]]['function']
 
     def _call_run_end(self, items, start):
         """End of a run of same-shape units starting at ``start`` that is worth folding."""
-        if self._own(items[start]) is None:
-            return None
         count, first, end = 0, None, None
         for unit in self._units(items, start):
             signature = self._signature(items, unit)
-            if signature is None or (first is not None and signature != first):
+            if first is not None and signature != first:
                 break
             first = signature
             count += 1
@@ -223,21 +216,24 @@ class _Compactor:
             return end
         return None
 
-    def _call_run(self, frame, items, event):
-        units = list(self._units(items, 0))
+    def _call_run(self, frame, items, start, end):
+        run = items[start:end]
+        units = list(self._units(run, 0))
         n = len(units)
         head, tail = self.head, self.tail
-        before = [items[k] for unit in units[:head] for k in unit]
-        flat = [items[k] for unit in units[head:n - tail] for k in unit]
-        after = [items[k] for unit in units[n - tail:] for k in unit]
+        before = [run[k] for unit in units[:head] for k in unit]
+        flat = [run[k] for unit in units[head:n - tail] for k in unit]
+        after = [run[k] for unit in units[n - tail:] for k in unit]
         for item in before:
             self._item(item)
-        called = ' and '.join(dict.fromkeys(self.events[it.items[0]]['function']
-                                            for it in flat if isinstance(it, Frame)))
-        summary = self._summary(frame, flat, _dots_of(self.lines, self.events, items),
+        function = self.events[flat[-1].items[0]]['function']
+        # the line the calls come from: the last own event printed before the folded ones
+        own = [it for it in items[:start] + before + flat if not isinstance(it, Frame)]
+        line = self.events[own[-1]]['line'] if own else self.events[flat[-1].items[0]]['line']
+        summary = self._summary(frame, flat, _dots_of(self.lines, self.events, own[::-1]),
                                 '[calls to {} at line {}: calls {} to {} of {} folded]'.format(
-                                    called, event['line'], head + 1, n - tail, n))
-        self._fold('calls', flat, summary, line=event['line'], count=n - head - tail, total=n, first=head + 1)
+                                    function, line, head + 1, n - tail, n))
+        self._fold('calls', flat, summary, line=line, count=n - head - tail, total=n, first=head + 1)
         for item in after:
             self._item(item)
 
