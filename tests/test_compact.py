@@ -14,6 +14,7 @@ import pytest
 from groundtrace.compact import LEVELS, describe_values
 from groundtrace.pipeline.trace_format import apply_format, folding_stats, tracer_limits
 from groundtrace.tracer import trace_call
+from groundtrace.verify import verify_narration
 
 SCHEMA = json.loads((Path(__file__).parent.parent / 'python/groundtrace/schema/trace.schema.json').read_text())
 
@@ -247,6 +248,38 @@ def test_folding_stats_count_folded_traces_and_lines():
     assert stats['traces'] == 2 and stats['folded'] == 1
     assert stats['under_limit'] == {'snoop': 1, 'compact': 2}
     assert stats['snoop_lines']['sum'] == 920 and stats['compact_lines']['sum'] == 60
+
+
+def _compact_record(n):
+    result, report = _compact(LOOP, {'n': n})
+    return {'problem_description': 'Sum of squares.', 'io_requirements': 'n: int', 'refcode': LOOP,
+            'funcname': 'main_solution', 'input': {'n': n}, 'status': 'ok',
+            'return_value': {'repr': repr(result.returned), 'json': result.returned},
+            'trace': report['trace'], 'snoop_trace': report['snoop_trace']}
+
+
+def test_a_value_only_inside_a_fold_is_grounded_by_the_full_trace():
+    record = _compact_record(30)
+    assert 'total = 1015' not in record['trace'] and 'total = 1015' in record['snoop_trace']
+    narration = 'After i = 14 the total is 1015, and at the end it is 8555.\nFinal answer: 8555'
+    verdict = verify_narration(narration, record)
+    assert verdict['verdict'] == 'pass'
+    assert verdict['evidence']['values_grounded'] == 4 and verdict['evidence']['ungrounded'] == []  # 14, 1015, 8555 twice
+    without_full_trace = dict(record, snoop_trace='')
+    assert [u['value'] for u in verify_narration(narration, without_full_trace)['evidence']['ungrounded']] == ['14', '1015']
+
+
+def test_a_value_the_execution_never_held_is_not_grounded_in_the_compact_format():
+    record = _compact_record(30)
+    narration = 'After i = 14 the total is 1016; after i = 15 it is 1241; then 1457.\nFinal answer: 8555'
+    verdict = verify_narration(narration, record)
+    assert [u['value'] for u in verdict['evidence']['ungrounded']] == ['1016', '1241', '1457']
+    assert verdict['verdict'] == 'ungrounded'
+
+
+def test_the_answer_is_checked_against_the_executed_value_not_the_text():
+    record = _compact_record(30)
+    assert verify_narration('So the sum is 8554.\nFinal answer: 8554', record)['verdict'] == 'wrong_answer'
 
 
 # ---------------------------------------------------------------- the whole toy file

@@ -248,6 +248,8 @@ def _pool_texts(record):
         except (TypeError, ValueError):
             pass
         texts.append(repr(value))
+    if record.get('snoop_trace'):  # compact format: values of folded iterations are in the full trace
+        texts.append(clean_trace(record['snoop_trace']))
     return texts
 
 
