@@ -39,7 +39,7 @@ def parse_summary(stdout):
         if stage not in STAGE_NAMES:
             break  # the lines after the table
         value = line[w1 + 4 + w2:].strip()
-        rows.setdefault(stage, []).append((label, int(value) if value else None))
+        rows.setdefault(stage, []).append((label, json.loads(value) if value else None))
     return rows
 
 

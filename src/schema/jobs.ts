@@ -286,6 +286,12 @@ export interface Stats {
     [k: string]: number;
   };
   sandbox?: string;
+  /**
+   * Stages the last run skipped, and why.
+   */
+  skipped?: {
+    [k: string]: string;
+  };
 }
 /**
  * One stage's entry of stats.json: items in and out and the count per reason.
