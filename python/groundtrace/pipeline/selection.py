@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 from .jsonl import AtomicJsonlWriter
+from .run_options import DEFAULTS
 from .trace_stage import RETURN_MARK
 
 
@@ -38,7 +39,8 @@ def group_key(record):
     return hashlib.sha256(text.encode('utf-8', 'surrogatepass')).digest()
 
 
-def select_traces(traces_path, selected_path, *, per_problem=1, max_lines=300, seed=123,
+def select_traces(traces_path, selected_path, *, per_problem=DEFAULTS['traces_per_problem'],
+                  max_lines=DEFAULTS['max_trace_lines'], seed=DEFAULTS['seed'],
                   require_output_match=False, progress=None, nondeterministic=frozenset(),
                   keep_nondeterministic=False):
     """Write ``selected.jsonl``: per problem (``group_key``), ``per_problem`` usable traces chosen
