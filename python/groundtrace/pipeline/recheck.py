@@ -60,9 +60,7 @@ def recheck_traces(folder, executor, cfg, progress=None, counts=None):
                 continue
             pending[recheck_id(record['id'])] = {'id': record['id'], 'status': record['status'],
                                                  'trace': record.get('trace')}
-            payload = trace_payload(record, record, cfg.max_trace_lines, 'none')
-            if getattr(cfg, 'trace_format', None) and 'trace_format' not in payload:
-                payload['trace_format'] = cfg.trace_format
+            payload = trace_payload(record, record, cfg.max_trace_lines, 'none', getattr(cfg, 'trace_format', None))
             yield recheck_id(record['id']), 'trace', payload
 
     counts = counts if counts is not None else {}

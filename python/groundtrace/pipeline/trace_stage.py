@@ -100,18 +100,26 @@ def run_item(payload):
     are dataset code, here and only here), trace one item, compare its return value."""
     funcname = payload['funcname']
     max_lines = payload.get('max_lines')
-    try:
-        kwargs = values.decode(payload['input'], evaluate=True)
-    except BaseException as exc:  # the input's own code failed (an expression raised, ...)
-        if isinstance(exc, KeyboardInterrupt):
+    input_error = []
+
+    def arguments(namespace):
+        """Argument expressions may name what the problem's module defines: evaluated in it,
+        after its code ran, right before the traced call."""
+        try:
+            return values.decode(payload['input'], evaluate=True, namespace=namespace)
+        except BaseException as exc:  # the input's own code failed (an expression raised, ...)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            input_error.append('input: {}: {}'.format(type(exc).__name__, exc))
             raise
-        return {'status': 'bad_input', 'error': 'input: {}: {}'.format(type(exc).__name__, exc),
-                'trace': '', 'n_lines': 0}
+
     trace_format = payload.get('trace_format', DEFAULT_TRACE_FORMAT)
     tracer_lines, max_events, document_cap = tracer_limits(trace_format, max_lines, document_events_cap(max_lines))
-    result = trace_call(payload['refcode'], funcname, kwargs,
+    result = trace_call(payload['refcode'], funcname, arguments,
                         max_lines=tracer_lines, max_events=payload.get('max_events') or max_events,
                         max_document_events=document_cap)
+    if input_error:
+        return {'status': 'bad_input', 'error': input_error[0][:1000], 'trace': '', 'n_lines': 0}
     status = status_of(result, funcname)
     report = {'status': status, 'trace': result.text, 'n_lines': result.text.count('\n')}
     keep = payload.get('documents', 'all')

@@ -110,5 +110,5 @@ class FilterStage(Stage):
         rows = [(PAIR_NOTES.get(k, k), n) for k, n in sorted(stats.get('pairs', {}).items()) if n]
         malformed = stats.get('malformed_input', {}).get('count', 0)
         detected = (stats.get('input_format') or {}).get('detected')
-        return ([('input format: ' + detected, sum(stats['input_format']['counts'].values()))] if detected else []) + \
+        return ([('input format: ' + detected, stats['input_format']['counts'][detected])] if detected else []) + \
             rows + ([('malformed input lines', malformed)] if malformed else [])

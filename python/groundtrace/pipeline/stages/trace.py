@@ -8,6 +8,7 @@ import json
 import os
 from collections import Counter
 
+from .. import recheck
 from ..jsonl import JsonlAppender, iter_jsonl, repair_torn_tail
 from ..sandbox import Limits, WorkerPool
 from ..trace_format import folding_stats
@@ -69,6 +70,8 @@ class TraceStage(Stage):
                 traces.write(record)  # last: an item counts as done once its record is written
                 counts[record['status']] += 1
                 progress.advance(counts=dict(counts), nodes=nodes() if nodes else None)
+            if cfg.recheck:  # every ok item once more, in a fresh child (pipeline/recheck.py)
+                recheck.recheck_traces(folder, executor, cfg, progress, counts)
         ctx.stats['sandbox'] = 'bubblewrap' if executor.sandboxed else 'process limits only'
         return self.stats_of(folder)
 
@@ -92,6 +95,8 @@ class TraceStage(Stage):
                  'returned_values': dict(matches), 'output_mismatch_ids': mismatched}
         if folding:  # the compact format: how many traces were folded, and by how much
             stats['folding'] = folding_stats(folding)
+        if os.path.exists(folder.rechecks):
+            stats['recheck'] = recheck.recheck_stats(folder)
         return stats
 
     def extra_rows(self, stats):
@@ -101,6 +106,12 @@ class TraceStage(Stage):
         if folding and folding.get('traces'):
             rows.append(('ok items: folded (compact format)', folding['folded']))
             rows.append(('ok items: lines kept by folding, %', round(100 * folding['lines_kept_fraction'])))
+        checked = stats.get('recheck')
+        if checked:
+            rows.append(('ok items: rechecked', checked['checked']))
+            rows.append(('ok items: nondeterministic', checked['nondeterministic']))
+            if checked['cpu_ratio'] is not None:
+                rows.append(('second run CPU, % of trace CPU', round(100 * checked['cpu_ratio'])))
         return rows
 
 
