@@ -16,6 +16,13 @@ PAIR_NOTES = {
     'problems_with_duplicate_pairs': 'problems with duplicate pairs',
     'no_usable_pairs': 'problems left with no pair',
     'unencodable_input': 'pairs dropped, input not a literal value',
+    'assert_not_an_equality': 'asserts skipped: not f(...) == value',
+    'assert_left_side_not_a_call': 'asserts skipped: no call left of ==',
+    'assert_calls_another_function': 'asserts skipped: call of another function',
+    'assert_bad_syntax': 'asserts skipped: not Python',
+    'assert_starred_arguments': 'asserts skipped: *args or **kwargs',
+    'assert_too_many_arguments': 'asserts skipped: too many arguments',
+    'assert_bad_call': 'asserts skipped: an argument given twice',
 }
 
 
