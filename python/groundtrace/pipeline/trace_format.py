@@ -8,8 +8,6 @@ the job writes and the translator reads. The full snoop text stays beside it as
 event, so each fold can be expanded.
 """
 
-import statistics
-
 from groundtrace.compact import compact_trace
 
 TRACE_FORMATS = ('snoop', 'compact')
@@ -54,6 +52,10 @@ def folding_stats(records, max_lines=None):
     """How many traces were folded and by how much (for stats.json): traces with a fold,
     their snoop and compact line counts (sum, median), and how many fit the line limit in
     each format."""
+    # Imported here, not in the sandbox's pool (run_item imports this module): statistics
+    # brings fractions/decimal/numbers, whose classes would show in isinstance traces.
+    import statistics
+
     folded, snoop_lines, compact_lines = 0, [], []
     fit_snoop = fit_compact = 0
     for record in records:
