@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs groundtrace (scripts/setup.sh), starts the DEMO translator (a 135M-parameter
-# model on the CPU behind a vLLM-shaped API, demo quality only) and opens JupyterLab on
-# the demo notebook, with the Dataset Generator pointed at the bundled toy data.
+# Installs groundtrace (scripts/setup.sh), starts the DEMO translator — the real vLLM (its CPU
+# build, .venv-vllm) serving SmolLM2-135M-Instruct (a 135M-parameter model: demo quality
+# only) — and opens JupyterLab on the demo notebook, with the Dataset Generator pointed at
+# the bundled toy data and the translator.
 #   bash scripts/demo.sh                 # opens a browser when there is a display
 #   bash scripts/demo.sh --no-browser    # headless: serve only (or GROUNDTRACE_HEADLESS=1)
 #   PORT=9999 bash scripts/demo.sh       # another port (default 8888)
 #   GROUNDTRACE_TRANSLATOR_URL=http://gpu-node:8000/v1 GROUNDTRACE_TRANSLATOR_MODEL=Qwen/Qwen3-32B bash scripts/demo.sh
-#                                        # use a real vLLM server instead of the demo translator
+#                                        # use a GPU vLLM server instead of the demo translator
 # Any other arguments are passed to `jupyter lab`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,24 +16,29 @@ bash scripts/setup.sh
 export PATH="$ROOT/.venv/bin:$PATH"
 
 translator_pid=
+# vllm-server.sh execs the server, so its pid is the server's; the engine processes it
+# starts end with it.
 cleanup() { [ -n "$translator_pid" ] && kill "$translator_pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
 if [ -z "${GROUNDTRACE_TRANSLATOR_URL:-}" ]; then
   port=${TRANSLATOR_PORT:-8011}
-  echo "==> Starting the DEMO translator (SmolLM2-135M-Instruct on the CPU) on 127.0.0.1:$port"
+  echo "==> Starting the DEMO translator: vLLM (CPU) with SmolLM2-135M-Instruct on 127.0.0.1:$port (about 80 s)"
   mkdir -p .cache
-  PYTHON="$ROOT/.venv/bin/python" bash demo/translator/start.sh --port "$port" > .cache/demo-translator.log 2>&1 &
+  bash scripts/vllm-server.sh --port "$port" > .cache/demo-translator.log 2>&1 &
   translator_pid=$!
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  started=$SECONDS
+  until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
     kill -0 "$translator_pid" 2>/dev/null || break
+    [ $((SECONDS - started)) -gt 900 ] && break
     sleep 1
   done
   if curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then
+    echo "==> The demo translator is up after $((SECONDS - started)) s"
     export GROUNDTRACE_TRANSLATOR_URL="http://127.0.0.1:$port/v1"
     export GROUNDTRACE_TRANSLATOR_MODEL=smollm2-135m-instruct-demo
   else
+    tail -20 .cache/demo-translator.log >&2
     echo "The demo translator did not start (see .cache/demo-translator.log); tracing works, translating will not." >&2
   fi
 fi
