@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,6 @@ from types import SimpleNamespace
 from groundtrace.pipeline import recheck
 from groundtrace.pipeline.job_folder import JobFolder
 from groundtrace.pipeline.sandbox import Limits, WorkerPool
-from groundtrace.pipeline.selection import select_traces
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, PYTHONPATH=str(REPO / 'python'))
@@ -22,37 +22,44 @@ PROBLEMS = {
 }
 
 
+def groundtrace(*args):
+    return subprocess.run([sys.executable, '-m', 'groundtrace.cli', 'run', '--quiet', '--workers', '2', *args],
+                          env=ENV, capture_output=True, text=True, timeout=300)
+
+
 def test_items_whose_second_run_differs_are_marked_and_left_out_by_select(tmp_path):
     data = tmp_path / 'in.jsonl'
     data.write_text(''.join(json.dumps({'id': name, 'code': code, 'input': '[1, 2]', 'output': '3'}) + '\n'
                             for name, code in PROBLEMS.items()))
     out = tmp_path / 'job'
-    proc = subprocess.run([sys.executable, '-m', 'groundtrace.cli', 'run', '--input', str(data), '--output',
-                           str(out), '--quiet', '--workers', '2', '--stages', 'filter,trace'],
-                          env=ENV, capture_output=True, text=True, timeout=300)
+    proc = groundtrace('--input', str(data), '--output', str(out), '--stages', 'filter,trace,select')
     assert proc.returncode == 0, proc.stderr
-    folder = JobFolder(str(out))
-    folder.rechecks = str(out / 'rechecks.jsonl')
-    cfg = SimpleNamespace(max_trace_lines=300, trace_format=None)
-    with WorkerPool(2, Limits()) as pool:
-        stats = recheck.recheck_traces(folder, pool, cfg)
-        again = recheck.recheck_traces(folder, pool, cfg)  # resumes: nothing left to do
-    assert stats['checked'] == 3 and again['checked'] == 3
-    assert sorted(stats['ids']) == ['numpy_random_0', 'urandom_0']
-    assert stats['second_run_cpu_s'] > 0 and 0 < stats['cpu_ratio']
-    marks = {r['id']: r for r in map(json.loads, open(folder.rechecks))}
+    assert re.search(r'^trace +ok items: nondeterministic +2$', proc.stdout, re.M), proc.stdout
+    stats = json.load(open(out / 'stats.json'))['stages']
+    assert sorted(stats['trace']['recheck']['ids']) == ['numpy_random_0', 'urandom_0']
+    assert stats['trace']['recheck']['checked'] == 3 and 0 < stats['trace']['recheck']['cpu_ratio']
+    assert stats['select']['reasons'] == {'nondeterministic': 2}
+    assert [json.loads(line)['id'] for line in open(out / 'selected.jsonl')] == ['steady_0']
+    marks = {r['id']: r for r in map(json.loads, open(out / 'rechecks.jsonl'))}
     assert marks['urandom_0']['detail'].startswith('line 5: " .......... salt = ')
     assert marks['steady_0'] == dict(marks['steady_0'], nondeterministic=False, detail=None, status='ok')
 
-    nondeterministic = recheck.nondeterministic_ids(folder)
-    dropped = select_traces(folder.traces, str(out / 'selected.jsonl'), nondeterministic=nondeterministic)
-    assert dropped['reasons'] == {'nondeterministic': 2}
-    assert [json.loads(line)['id'] for line in open(out / 'selected.jsonl')] == ['steady_0']
-    kept = select_traces(folder.traces, str(out / 'selected.jsonl'), nondeterministic=nondeterministic,
-                         keep_nondeterministic=True)
-    assert kept['out'] == 3
-    assert sorted(r['id'] for r in map(json.loads, open(out / 'selected.jsonl')) if r.get('nondeterministic')) \
-        == ['numpy_random_0', 'urandom_0']
+    proc = groundtrace('--input', str(data), '--output', str(out), '--stages', 'select', '--keep-nondeterministic')
+    assert proc.returncode == 0, proc.stderr
+    kept = [json.loads(line) for line in open(out / 'selected.jsonl')]
+    assert sorted(r['id'] for r in kept if r.get('nondeterministic')) == ['numpy_random_0', 'urandom_0']
+    assert len(kept) == 3
+
+
+def test_a_rerun_rechecks_only_what_is_not_rechecked_yet(tmp_path):
+    data = tmp_path / 'in.jsonl'
+    data.write_text(json.dumps({'id': 'steady', 'code': PROBLEMS['steady'], 'input': '[1, 2]', 'output': '3'}) + '\n')
+    out = tmp_path / 'job'
+    assert groundtrace('--input', str(data), '--output', str(out), '--stages', 'filter,trace').returncode == 0
+    folder = JobFolder(str(out))
+    with WorkerPool(1, Limits()) as pool:
+        stats = recheck.recheck_traces(folder, pool, SimpleNamespace(max_trace_lines=300, trace_format=None))
+    assert stats['checked'] == 1 and len(open(folder.rechecks).readlines()) == 1
 
 
 def test_a_difference_names_the_first_differing_line_after_addresses_are_removed():

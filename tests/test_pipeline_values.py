@@ -4,6 +4,7 @@ import json
 import math
 
 import pytest
+
 from groundtrace.pipeline import values
 from groundtrace.pipeline.compare import output_matches
 from groundtrace.pipeline.trace_stage import run_item
@@ -131,3 +132,13 @@ def test_an_input_expression_that_raises_is_a_bad_input_not_a_crash():
     report = run_item({'refcode': CODE, 'funcname': 'f', 'input': {'d': {}, 'fn': {values.EXPR: '1/0'}},
                        'expected_output': None, 'max_lines': 300})
     assert report['status'] == 'bad_input' and 'ZeroDivisionError' in report['error']
+
+
+def test_an_argument_expression_may_name_what_the_problem_module_defines():
+    code = 'SEED = [1, 2, 7, 9]\nclass Pair:\n    def __init__(self, a):\n        self.a = a\n' \
+           'def f(xs, p):\n    return xs + [p.a]\n'
+    report = run_item({'refcode': code, 'funcname': 'f', 'max_lines': 300,
+                       'input': {'xs': {values.EXPR: 'SEED[:]'}, 'p': {values.EXPR: 'Pair(3)'}},
+                       'expected_output': [1, 2, 7, 9, 3]})
+    assert report['status'] == 'ok' and report['output_matches'] is True
+    assert report['trace'].startswith(' >>> Call to f\n ...... xs = [1, 2, 7, 9]\n')
