@@ -9,8 +9,9 @@ import os
 from collections import Counter
 
 from .. import recheck
+from ..executors import make_executor
 from ..jsonl import JsonlAppender, iter_jsonl, repair_torn_tail
-from ..sandbox import Limits, WorkerPool
+from ..sandbox import Limits
 from ..trace_format import folding_stats
 from ..trace_stage import PROBLEM_FIELDS, items_of, trace_payload
 from .base import Stage, reason_rows
@@ -19,10 +20,8 @@ MAX_LISTED_MISMATCHES = 1000
 
 
 def open_executor(cfg, limits, log):
-    """The local sandboxed fork pool (the executor seam: pipeline/executors replaces this)."""
-    if cfg.executor != 'local':
-        raise ValueError('executor {!r} is not available yet; use --executor local'.format(cfg.executor))
-    return WorkerPool(cfg.workers or os.cpu_count() or 1, limits, use_bwrap=cfg.sandbox, log=log)
+    """The executor the job asks for (pipeline/executors: local pool or Ray cluster)."""
+    return make_executor(cfg, limits, log)
 
 
 class TraceStage(Stage):
