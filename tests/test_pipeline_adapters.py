@@ -129,3 +129,9 @@ def test_every_value_class_is_traced_and_compared_exactly_by_the_real_pipeline(t
     assert "...... d = {2: 'b', 1: 'a'}" in records['values_int_keys']['trace']
     assert records['values_bytes']['expected_output_repr'] == "b'AB\\xff\\x00'"
     assert records['values_call_inputs']['input_repr'] == 'd=dict(a=1, b=2), r=range(3), xs=[1, 2] * 3'
+
+
+def test_the_panel_preview_says_which_format_it_detected():
+    from groundtrace.jobs_comm import preview_input
+    assert preview_input(str(CRUX_VALUES))['input_format'] == 'cruxeval'
+    assert preview_input(str(MBPP_SAMPLE))['input_format'] == 'asserts'

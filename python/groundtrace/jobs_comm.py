@@ -7,6 +7,7 @@ and ``request_id`` and get exactly one ``reply`` message (``ok`` with ``result``
 a reloaded page picks the running jobs up again.
 """
 
+import collections
 import functools
 import itertools
 import json
@@ -73,10 +74,10 @@ def validate_request(request):
 
 def preview_input(path):
     """The first records of an input file, and the malformed lines met on the way."""
-    from .pipeline.records import Malformed, read_problems
+    from .pipeline.records import Malformed, detected_format, read_problems
 
-    records, malformed = [], []
-    for line_no, item in itertools.islice(read_problems(path), PREVIEW_SCAN_LINES):
+    records, malformed, formats = [], [], collections.Counter()
+    for line_no, item in itertools.islice(read_problems(path, formats=formats), PREVIEW_SCAN_LINES):
         if isinstance(item, Malformed):
             malformed.append({'line_no': item.line_no, 'reason': item.reason, 'detail': item.detail})
         elif len(records) < PREVIEW_RECORDS:
@@ -91,7 +92,7 @@ def preview_input(path):
             break
     if not records and not malformed:
         raise JobRequestError('{} holds no records'.format(path), 'pick a JSONL file with one problem a line')
-    return {'records': records, 'malformed': malformed}
+    return {'records': records, 'malformed': malformed, 'input_format': detected_format(formats)}
 
 
 def _folder(output):

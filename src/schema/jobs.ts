@@ -327,6 +327,10 @@ export interface Preview {
   path: string;
   records: PreviewRecord[];
   malformed: MalformedLine[];
+  /**
+   * The format most records of the scanned lines were read as (pyedu, cruxeval, asserts; --format auto), or null.
+   */
+  input_format?: string | null;
 }
 export interface PreviewRecord {
   line_no: number;
