@@ -1,11 +1,14 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { generatorPlugin } from './generator/plugin';
+import { traceRendererPlugin, traceViewPlugin } from './trace/plugin';
 import { traceCellPlugin } from './traceCell/plugin';
 import { viewerPlugin } from './viewer/plugin';
 
-/** The groundtrace plugins (the trace renderer is the MIME extension in mime.ts). */
+/** The groundtrace plugins. */
 const plugins: JupyterFrontEndPlugin<any>[] = [
+  traceViewPlugin,
+  traceRendererPlugin,
   traceCellPlugin,
   generatorPlugin,
   viewerPlugin

@@ -1,8 +1,12 @@
+import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
 import { TraceModel } from '../trace/model';
 import { TraceView } from '../trace/view';
 import { eventIndex, fixtures } from './fixtures';
+import { stepKeys } from './stepKeys';
+import settings from '../../schema/trace-view.json';
+import { STEP_ACTIONS } from '../trace/actions';
 
 const { factorial, exception, twoCells, truncated } = fixtures;
 
@@ -46,16 +50,40 @@ describe('TraceView', () => {
     expect(view.model.step).toBe(0);
   });
 
-  it('moves with the arrow keys when focused', () => {
+  it('moves with the arrow keys when focused (the step commands and their key bindings)', () => {
     const view = mount(factorial);
-    view.node.dispatchEvent(
-      new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true })
-    );
+    const keys = stepKeys(view);
+    view.node.focus();
+    keys.press('ArrowRight');
     expect(view.model.step).toBe(1);
-    view.node.dispatchEvent(
-      new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true })
-    );
+    keys.press('ArrowLeft');
     expect(view.model.step).toBe(0);
+    keys.dispose();
+  });
+
+  it('binds a key to every step action and to nothing else', () => {
+    const bound = settings['jupyter.lab.shortcuts'].map(s => s.command);
+    expect(bound.sort()).toEqual(STEP_ACTIONS.map(a => a.id).sort());
+  });
+
+  it('takes its button titles and aria text from the actions and their current keys', () => {
+    const commands = new CommandRegistry();
+    const view = new TraceView(new TraceModel(factorial), { commands });
+    Widget.attach(view, document.body);
+    const next = () =>
+      view.node.querySelector('.gt-next')!.getAttribute('title');
+    expect(next()).toBe('Next step');
+    const binding = commands.addKeyBinding({
+      command: 'groundtrace:step-next',
+      keys: ['J'],
+      selector: settings['jupyter.lab.shortcuts'][0].selector
+    });
+    expect(next()).toBe('Next step (J)');
+    expect(view.node.getAttribute('aria-label')).toBe(
+      'Execution trace. Keys: J Next'
+    );
+    binding.dispose();
+    expect(next()).toBe('Next step');
   });
 
   it('describes calls and returns and highlights changed variables', () => {

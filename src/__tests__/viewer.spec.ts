@@ -6,6 +6,7 @@ import { TraceDocument, TraceEvent } from '../schema/trace';
 import { TraceView } from '../trace/view';
 import { itemFromRecord, parseJsonl, pickRecord } from '../viewer/sources';
 import { eventIndex, fixtures } from './fixtures';
+import { stepKeys } from './stepKeys';
 
 const { factorial, exception } = fixtures;
 
@@ -13,12 +14,6 @@ function mount(doc: TraceDocument, options = {}): TraceView {
   const view = new TraceView(new TraceModel(doc), options);
   Widget.attach(view, document.body);
   return view;
-}
-
-function key(view: TraceView, key: string, shiftKey = false): void {
-  view.node.dispatchEvent(
-    new KeyboardEvent('keydown', { key, shiftKey, bubbles: true })
-  );
 }
 
 /** A loop of `n` iterations in one frame: `i` and `total` change at every line. */
@@ -154,6 +149,10 @@ describe('TraceView in the viewer', () => {
 
   it('steps by n, p and Shift+arrows', () => {
     const view = mount(factorial);
+    const keys = stepKeys(view);
+    const key = (_: TraceView, name: string, shift = false) =>
+      keys.press(name, shift);
+    view.node.focus();
     key(view, 'n');
     const firstCall = view.model.step;
     expect(view.model.event?.kind).toBe('call');
@@ -200,10 +199,8 @@ describe('TraceView in the viewer', () => {
     const view = mount(factorial, { layout: 'side-by-side' });
     const step = view.model.step;
     const focused = () => document.activeElement?.textContent;
-    const press = (key: string) =>
-      document.activeElement?.dispatchEvent(
-        new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true })
-      );
+    // The step keys are bound as in JupyterLab: they must not take the tree's keys.
+    const press = stepKeys(view).press;
     (view.node.querySelectorAll('.gt-callLabel')[0] as HTMLElement).focus();
     press('ArrowDown');
     expect(focused()).toBe('factorial(n=3)');

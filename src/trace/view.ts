@@ -1,12 +1,20 @@
+import { CommandRegistry } from '@lumino/commands';
 import {
   caretDownIcon,
-  caretLeftIcon,
   caretRightIcon,
   LabIcon,
   launchIcon
 } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
+
+import {
+  actionsDescription,
+  actionTitle,
+  IStepAction,
+  KeysOf,
+  STEP_ACTIONS
+} from './actions';
 
 import { describeEvent, frameName } from './describe';
 import { element, scrollWithin } from '../common/dom';
@@ -23,8 +31,23 @@ export interface ITraceViewOptions {
   layout?: TraceLayout;
   /** Values longer than this many characters are folded (default 160). */
   foldAt?: number;
-  /** Shows an "Open in viewer" button that calls this. */
-  onOpen?: () => void;
+  /** Shows an "Open in viewer" button that calls this with the current step. */
+  onOpen?: (step: number) => void;
+  /**
+   * The application's commands: the step keys are their key bindings (shown in the
+   * buttons' titles and the view's aria text, kept up to date when rebound).
+   */
+  commands?: CommandRegistry | null;
+}
+
+/** The keys bound to each command of a registry, formatted for reading. */
+export function keysOf(commands: CommandRegistry | null | undefined): KeysOf {
+  return id =>
+    (commands?.keyBindings ?? [])
+      .filter(binding => binding.command === id)
+      .map(binding =>
+        binding.keys.map(key => CommandRegistry.formatKeystroke(key)).join(' ')
+      );
 }
 
 /** Rows of the virtualized panes are this tall (pixels; the CSS sets the same). */
@@ -43,14 +66,13 @@ export class TraceView extends Widget {
     super();
     this._foldAt = options.foldAt ?? 160;
     this._onOpen = options.onOpen ?? null;
+    this._commands = options.commands ?? null;
     this.addClass('gt-TraceView');
     this.node.tabIndex = 0;
     this.node.setAttribute('role', 'group');
-    this.node.setAttribute(
-      'aria-label',
-      'Execution trace. Keys: arrows step, Shift+arrows step over, Home/End, n/p next or previous call'
-    );
     this._build();
+    this._describeKeys();
+    this._commands?.keyBindingChanged.connect(this._describeKeys, this);
     this.setLayout(options.layout ?? 'tabs');
     model.stateChanged.connect(this._render, this);
     this._render();
@@ -87,17 +109,12 @@ export class TraceView extends Widget {
     return this._paneLayout === 'side-by-side' || this._tab === pane;
   }
 
-  handleEvent(event: Event): void {
-    if (event.type === 'keydown') {
-      this._onKeydown(event as KeyboardEvent);
-    }
-  }
-
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
     this.model.stateChanged.disconnect(this._render, this);
+    this._commands?.keyBindingChanged.disconnect(this._describeKeys, this);
     this._snoop.dispose();
     this._calls.dispose();
     super.dispose();
@@ -105,13 +122,7 @@ export class TraceView extends Widget {
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    this.node.addEventListener('keydown', this);
     this._render();
-  }
-
-  protected onBeforeDetach(msg: Message): void {
-    this.node.removeEventListener('keydown', this);
-    super.onBeforeDetach(msg);
   }
 
   protected onResize(msg: Widget.ResizeMessage): void {
@@ -120,73 +131,26 @@ export class TraceView extends Widget {
     this._calls.render();
   }
 
-  private _onKeydown(event: KeyboardEvent): void {
-    if (event.altKey || event.ctrlKey || event.metaKey) {
-      return;
-    }
-    const target = event.target as HTMLElement | null;
-    if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) {
-      return; // the slider and text fields handle their own keys
-    }
-    const model = this.model;
-    const actions: Record<string, () => void> = {
-      ArrowRight: () => (event.shiftKey ? model.stepOver() : model.next()),
-      ArrowLeft: () =>
-        event.shiftKey ? model.stepBackOver() : model.previous(),
-      Home: () => model.first(),
-      End: () => model.last(),
-      n: () => model.nextCall(),
-      p: () => model.previousCall()
-    };
-    const action = actions[event.key];
-    if (action) {
-      action();
-      event.preventDefault();
-      event.stopPropagation();
-    }
-  }
-
   private _build(): void {
     const header = element('div', 'gt-header');
     this._title = element('span', 'gt-title', this.model.doc.title ?? 'Trace');
     this._counter = element('span', 'gt-counter');
     this._counter.setAttribute('aria-live', 'polite');
     const buttons = element('div', 'gt-buttons');
-    this._buttons = {
-      first: this._button('First', 'First step (Home)', () =>
-        this.model.first()
-      ),
-      previous: this._button(
-        'Previous',
-        'Previous step (←)',
-        () => this.model.previous(),
-        caretLeftIcon,
-        'before'
-      ),
-      next: this._button(
-        'Next',
-        'Next step (→)',
-        () => this.model.next(),
-        caretRightIcon,
-        'after'
-      ),
-      over: this._button(
-        'Step over',
-        'Skip the calls made here (Shift+→; Shift+← goes back over them)',
-        () => this.model.stepOver()
-      ),
-      call: this._button(
-        'Next call',
-        'Next call, return or exception (n; p goes back)',
-        () => this.model.nextCall()
-      ),
-      last: this._button('Last', 'Last step (End)', () => this.model.last())
-    };
-    this._buttons.previous.classList.add('gt-previous');
-    this._buttons.next.classList.add('gt-next');
-    this._buttons.over.classList.add('gt-over');
-    this._buttons.call.classList.add('gt-nextCall');
-    Object.values(this._buttons).forEach(button => buttons.appendChild(button));
+    for (const action of STEP_ACTIONS) {
+      if (action.button) {
+        const button = this._button(
+          action.label,
+          action.caption,
+          () => action.run(this.model),
+          action.button.icon,
+          action.button.iconAt
+        );
+        button.classList.add(action.button.className);
+        this._buttons.set(action, button);
+        buttons.appendChild(button);
+      }
+    }
     this._slider = element('input', 'gt-slider');
     this._slider.type = 'range';
     this._slider.min = '0';
@@ -200,7 +164,7 @@ export class TraceView extends Widget {
       const open = this._button(
         'Open in viewer',
         'Open this trace full-size in the main area',
-        () => this._onOpen?.(),
+        () => this._onOpen?.(this.model.step),
         launchIcon,
         'before'
       );
@@ -288,6 +252,15 @@ export class TraceView extends Widget {
     this.showTab('steps');
   }
 
+  /** Titles and aria text from the actions and their current key bindings. */
+  private _describeKeys(): void {
+    const keys = keysOf(this._commands);
+    this._buttons.forEach((button, action) => {
+      button.title = actionTitle(action, keys);
+    });
+    this.node.setAttribute('aria-label', actionsDescription(keys));
+  }
+
   private _button(
     label: string,
     title: string,
@@ -327,12 +300,9 @@ export class TraceView extends Widget {
         ? `Step ${model.step + 1} of ${model.stepCount}`
         : 'No steps';
     this._slider.value = String(model.step);
-    this._buttons.first.disabled = model.isFirst;
-    this._buttons.previous.disabled = model.isFirst;
-    this._buttons.next.disabled = model.isLast;
-    this._buttons.over.disabled = model.isLast;
-    this._buttons.call.disabled = model.isLast;
-    this._buttons.last.disabled = model.isLast;
+    this._buttons.forEach((button, action) => {
+      button.disabled = !action.canRun(model);
+    });
     this.node.dataset.kind = event?.kind ?? '';
     this._description.textContent = event
       ? describeEvent(event)
@@ -627,15 +597,13 @@ export class TraceView extends Widget {
   private _tab: TraceTab = 'steps';
   private _paneLayout: TraceLayout = 'tabs';
   private _foldAt: number;
-  private _onOpen: (() => void) | null;
+  private _onOpen: ((step: number) => void) | null;
+  private _commands: CommandRegistry | null;
   private _unfolded = new Set<string>();
   private _tabButtons = new Map<TraceTab, HTMLButtonElement>();
   private _title!: HTMLElement;
   private _counter!: HTMLElement;
-  private _buttons!: Record<
-    'first' | 'previous' | 'next' | 'over' | 'call' | 'last',
-    HTMLButtonElement
-  >;
+  private _buttons = new Map<IStepAction, HTMLButtonElement>();
   private _slider!: HTMLInputElement;
   private _banner!: HTMLElement;
   private _description!: HTMLElement;

@@ -16,14 +16,13 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { CommandIDs } from '../tokens';
+import { CommandIDs, ITraceViewerOpener, ITraceViewTracker } from '../tokens';
 import { traceIcon } from '../common/icons';
 import { isTraceDocument } from '../schema/guards';
 import { TraceDocument } from '../schema/trace';
-import { TraceLayout } from '../trace/view';
+import { TraceLayout, TraceView } from '../trace/view';
 import { ISampling } from '../narration/translatorClient';
 import { IViewerItem, TraceViewer } from './widget';
-import { viewerHook } from '../trace/viewerHook';
 import {
   itemFromRecord,
   pickRecord,
@@ -40,19 +39,13 @@ type ViewerSource =
   | { kind: 'file'; path: string; id: string }
   | { kind: 'sample'; output: string; id: string };
 
+/** schema/trace-viewer.json's properties (the registry's composite: defaults included). */
 interface IViewerSettings {
   translatorModel: string;
   sampling: ISampling;
   paneLayout: TraceLayout;
   narrationPosition: 'right' | 'bottom';
 }
-
-const DEFAULTS: IViewerSettings = {
-  translatorModel: '',
-  sampling: {},
-  paneLayout: 'side-by-side',
-  narrationPosition: 'right'
-};
 
 // Documents above this size are not written to the layout's state (the workspace file).
 const MAX_SAVED_DOCUMENT_CHARS = 2_000_000;
@@ -66,44 +59,32 @@ type ViewerWidget = MainAreaWidget<TraceViewer> & {
  * dataset sample (groundtrace:open-sample) or from a traces.jsonl / translated.jsonl
  * file; reopened by the layout restorer at the step it was left at.
  */
-export const viewerPlugin: JupyterFrontEndPlugin<void> = {
+export const viewerPlugin: JupyterFrontEndPlugin<ITraceViewerOpener> = {
   id: PLUGIN_ID,
   description:
     'Open a trace full-size: source, steps, calls, snoop text and narration.',
   autoStart: true,
+  requires: [ISettingRegistry, ITraceViewTracker],
+  provides: ITraceViewerOpener,
   optional: [
     ILayoutRestorer,
-    ISettingRegistry,
     IRenderMimeRegistry,
     IDefaultFileBrowser,
     ICommandPalette
   ],
-  activate: (
+  activate: async (
     app: JupyterFrontEnd,
+    settingRegistry: ISettingRegistry,
+    views: ITraceViewTracker,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null,
     rendermime: IRenderMimeRegistry | null,
     fileBrowser: IDefaultFileBrowser | null,
     palette: ICommandPalette | null
-  ) => {
+  ): Promise<ITraceViewerOpener> => {
     const { commands, serviceManager } = app;
-    let settings: IViewerSettings = { ...DEFAULTS };
-    if (settingRegistry) {
-      void settingRegistry
-        .load(PLUGIN_ID)
-        .then(loaded => {
-          const read = () =>
-            (settings = {
-              ...DEFAULTS,
-              ...(loaded.composite as unknown as Partial<IViewerSettings>)
-            });
-          read();
-          loaded.changed.connect(read);
-        })
-        .catch(reason =>
-          console.warn('groundtrace: no viewer settings', reason)
-        );
-    }
+    const loaded = await settingRegistry.load(PLUGIN_ID);
+    const settings = () =>
+      loaded.composite as unknown as Readonly<IViewerSettings>;
 
     const tracker = new WidgetTracker<ViewerWidget>({
       namespace: 'groundtrace-viewer'
@@ -124,23 +105,25 @@ export const viewerPlugin: JupyterFrontEndPlugin<void> = {
       const id = `groundtrace-viewer-${sourceKey(source)}`;
       const existing = tracker.find(widget => widget.id === id);
       if (existing) {
-        if (step) {
-          existing.content.model?.goTo(step);
-        }
+        existing.content.model?.goTo(step);
         app.shell.activateById(id);
         return existing;
       }
       const content = new TraceViewer({
         item,
         step,
-        layout: settings.paneLayout,
-        narrationAt: settings.narrationPosition,
+        layout: settings().paneLayout,
+        narrationAt: settings().narrationPosition,
         translator: () => ({
-          model: settings.translatorModel || undefined,
-          sampling: settings.sampling
+          model: settings().translatorModel || undefined,
+          sampling: settings().sampling
         }),
-        markdown: rendermime
+        markdown: rendermime,
+        commands
       });
+      if (content.view) {
+        void (views as WidgetTracker<TraceView>).add(content.view);
+      }
       const widget: ViewerWidget = new MainAreaWidget({ content });
       widget.gtSource = source;
       widget.id = id;
@@ -279,10 +262,13 @@ export const viewerPlugin: JupyterFrontEndPlugin<void> = {
       category: 'groundtrace'
     });
 
-    viewerHook.open = document =>
-      void commands.execute(CommandIDs.openViewer, {
-        document: document as unknown as ReadonlyPartialJSONObject
-      });
+    return {
+      open: (document, step) =>
+        void commands.execute(CommandIDs.openViewer, {
+          document: document as unknown as ReadonlyPartialJSONObject,
+          step
+        })
+    };
   }
 };
 

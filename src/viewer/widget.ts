@@ -1,4 +1,5 @@
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { CommandRegistry } from '@lumino/commands';
 import { ISignal, Signal } from '@lumino/signaling';
 import { SplitPanel, Widget } from '@lumino/widgets';
 
@@ -27,6 +28,8 @@ export interface ITraceViewerOptions {
   narrationAt?: 'right' | 'bottom';
   translator?: () => { model?: string; sampling?: ISampling };
   markdown?: IRenderMimeRegistry | null;
+  /** The application's commands (the trace view's step keys). */
+  commands?: CommandRegistry | null;
 }
 
 /**
@@ -48,7 +51,8 @@ export class TraceViewer extends SplitPanel {
         this.model.goTo(options.step);
       }
       this.view = new TraceView(this.model, {
-        layout: options.layout ?? 'side-by-side'
+        layout: options.layout ?? 'side-by-side',
+        commands: options.commands
       });
       this.model.stateChanged.connect(() => this._stepChanged.emit(), this);
       this.addWidget(this.view);
