@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'python'))
 
 from groundtrace import tracer  # noqa: E402
+from groundtrace.pipeline.trace_format import apply_format, tracer_limits  # noqa: E402
 from groundtrace.recorder import TraceLimits  # noqa: E402
 
 OUT = ROOT / 'src' / '__tests__' / 'fixtures'
@@ -42,6 +43,22 @@ for i in range(200):
     total += i
 '''
 
+SUM_OF_SQUARES = '''def main_solution(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+'''
+
+
+def compact_document(source, kwargs, max_lines=300):
+    """A dataset item's document in the compact format (as the trace stage writes it)."""
+    raw_lines, max_events, cap = tracer_limits('compact', max_lines, None)
+    result = tracer.trace_call(source, 'main_solution', kwargs, max_lines=raw_lines, max_events=max_events,
+                               max_document_events=cap)
+    apply_format({'document': result.document}, result, 'compact', max_lines)
+    return result
+
 
 def write(name, result):
     path = OUT / name
@@ -61,6 +78,8 @@ def main():
         LATER_CELL, namespace, source_name='cell[2]', source_names={earlier: 'cell[1]'}))
     write('truncated.json', tracer.trace_cell(
         LOOP, {}, source_name='cell[3]', limits=TraceLimits(max_events=25, max_bytes=4_000_000)))
+    # A loop of 12 iterations: the compact text folds iterations 4 to 10.
+    write('compact_loop.json', compact_document(SUM_OF_SQUARES, {'n': 12}))
 
 
 if __name__ == '__main__':
