@@ -68,3 +68,13 @@ def test_a_difference_names_the_first_differing_line_after_addresses_are_removed
     assert recheck.difference(first, {'status': 'ok', 'result': {'trace': ' x = <A at 0x7f99>\n y = 2\n'}}) \
         == "line 2: ' y = 1' then ' y = 2'"
     assert recheck.difference(first, {'status': 'timeout'}) == 'status ok then timeout'
+
+
+def test_the_second_run_records_no_events_and_prints_the_same_text():
+    from groundtrace.pipeline.trace_stage import run_item
+    payload = {'refcode': PROBLEMS['steady'], 'funcname': 'f', 'input': {'xs': list(range(30))},
+               'expected_output': 435, 'max_lines': 300}
+    first = run_item(dict(payload, documents='all'))
+    second = run_item(dict(payload, documents='none'))
+    assert first['document']['events'] and 'document' not in second
+    assert second['trace'] == first['trace'] and second['status'] == first['status'] == 'ok'

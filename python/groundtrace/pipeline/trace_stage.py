@@ -115,6 +115,9 @@ def run_item(payload):
 
     trace_format = payload.get('trace_format', DEFAULT_TRACE_FORMAT)
     tracer_lines, max_events, document_cap = tracer_limits(trace_format, max_lines, document_events_cap(max_lines))
+    keep = payload.get('documents', 'all')
+    if keep == 'none' and trace_format != 'compact':  # no document wanted: record no events (text unchanged)
+        document_cap = 0
     result = trace_call(payload['refcode'], funcname, arguments,
                         max_lines=tracer_lines, max_events=payload.get('max_events') or max_events,
                         max_document_events=document_cap)
@@ -122,7 +125,6 @@ def run_item(payload):
         return {'status': 'bad_input', 'error': input_error[0][:1000], 'trace': '', 'n_lines': 0}
     status = status_of(result, funcname)
     report = {'status': status, 'trace': result.text, 'n_lines': result.text.count('\n')}
-    keep = payload.get('documents', 'all')
     if keep == 'all' or (keep == 'ok' and status == 'ok'):
         report['document'] = result.document
     apply_format(report, result, trace_format, max_lines)
