@@ -1,4 +1,4 @@
-"""Run untrusted items in isolated children of one long-lived pool process (``pool.py``).
+"""Run untrusted items in isolated children of one long-lived pool process (``pool/``).
 
 The job starts the pool inside bubblewrap where it works (read-only root, no network, its
 own PID namespace, an empty /tmp), or with process limits only where it does not, and

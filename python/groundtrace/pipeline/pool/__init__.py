@@ -1,0 +1,156 @@
+"""The worker pool: one long-lived process that forks an isolated child per item.
+
+Three parts: ``child`` (what the forked child sets up before it runs the item), ``loop``
+(the event loop that starts, watches, reaps and reports children) and ``status`` (how an
+item's end becomes its status: a pure function). This module is the pool's entry: its
+settings (``Limits``), the targets a task may name, and the bootstrap it starts from.
+
+It runs inside the sandbox (see ``sandbox.py``, the job's side), imports the tracer once and
+forks one child per item. Each child gets its own session and process group, CPU /
+address-space / process-count / file-size limits, a scratch directory that is removed
+afterwards, a scrubbed environment and, when the pool runs as root, its own unprivileged
+uid (one per slot, so ``kill(-1)`` and RLIMIT_NPROC stay within the item). The child
+reports over a dedicated pipe; its stdout/stderr go to a capped pipe that is counted and
+discarded, so printed text can never be read as a result.
+
+Protocol (JSON lines): job → pool stdin ``{"id", "target", "payload"}``; pool stdout →
+job ``{"id", "status", ..., "result"}``.
+
+This process imports only what it needs: every class it defines or loads can show in a
+trace (an ``isinstance`` check against an abstract class walks its subclasses), so the
+job-side machinery (subprocess, threads, queues, tempfile) stays out of it.
+"""
+
+import gc
+import importlib
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import sys
+from dataclasses import dataclass
+
+from .child import PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, prctl
+from .loop import Pool, make_private_dir
+
+TARGETS = {
+    'trace': 'groundtrace.pipeline.trace_stage:run_item',
+    'exec': 'groundtrace.pipeline.pool:exec_item',
+}
+# Work the pool may do for a target before forking (parsing, never running, item code).
+PREPARE = {
+    'trace': 'groundtrace.pipeline.trace_stage:prepare_in_parent',
+}
+
+
+@dataclass
+class Limits:
+    timeout: float = 5.0            # wall seconds per item
+    memory_mb: int = 1024           # RLIMIT_AS
+    nproc: int = 32                 # RLIMIT_NPROC (per item uid when root)
+    output_bytes: int = 1 << 20     # stdout+stderr of the item, and RLIMIT_FSIZE
+    result_bytes: int = 64 << 20    # the report the child sends back
+    hash_seed: str = '0'            # PYTHONHASHSEED of the pool, so of every child
+
+
+def exec_item(payload):
+    """A test target: run ``code``; return the repr of ``result`` if it defines one."""
+    namespace = {'__name__': '__main__'}
+    try:
+        exec(compile(payload['code'], '<item>', 'exec'), namespace)
+    except MemoryError:
+        return {'status': 'memory', 'error': 'MemoryError'}
+    except SystemExit as exc:
+        return {'status': 'exit', 'error': 'SystemExit: {}'.format(exc)}
+    except BaseException as exc:
+        return {'status': 'error', 'error': '{}: {}'.format(type(exc).__name__, exc)}
+    return {'status': 'ok', 'value': repr(namespace.get('result'))}
+
+
+def _resolve(spec):
+    module, _, name = spec.partition(':')
+    return getattr(importlib.import_module(module), name)
+
+
+# The pool process starts with this script (``python -c``): it first loads what the
+# original's script has loaded when the traced call starts (Python, pathlib and snoop), and
+# numpy, which is imported once here rather than once per item (it cannot be imported twice
+# in one process), then captures that state; every child starts from it (see fresh_state).
+POOL_BOOTSTRAP = """\
+import json, sys, pathlib, snoop, snoop.formatting
+try:
+    import numpy
+except ImportError:
+    pass
+from groundtrace.pipeline.fresh_state import FreshState
+fresh = FreshState()
+from groundtrace.pipeline.pool import pool_main
+pool_main(sys.argv[1:], fresh)
+"""
+
+WARM_UP_CODE = '''
+import collections, itertools, math
+class Box:
+    def __init__(self, v):
+        self.v = v
+def gen(n):
+    for i in range(n):
+        yield i
+def main_solution(xs, s):
+    d = collections.Counter(xs)
+    sq = [x * x for x in xs]
+    st = {x for x in xs}
+    m = {k: v for k, v in d.items()}
+    g = list(gen(3))
+    b = Box(math.sqrt(4.0))
+    try:
+        raise ValueError(s)
+    except ValueError:
+        pass
+    with open(__file__ if False else '/dev/null') as f:
+        pass
+    return sorted(st), sq, m, g, b.v, s.upper(), tuple(itertools.chain(xs, xs))
+'''
+
+
+def _warm_up():
+    """Trace a small problem once here, so that snoop's lazy set-up (imports, caches,
+    compiled patterns) is done before the fork instead of again in every item."""
+    try:
+        from groundtrace.pipeline.trace_stage import run_item
+        run_item({'refcode': WARM_UP_CODE, 'funcname': 'main_solution',
+                  'input': {'xs': [3, 1, 2, 3], 's': "it's"}, 'expected_output': None, 'max_lines': 300})
+    except Exception:
+        pass
+
+
+def pool_main(argv=None, fresh_state=None):
+    import argparse
+    parser = argparse.ArgumentParser(prog='groundtrace-pool')
+    parser.add_argument('--workers', type=int, required=True)
+    parser.add_argument('--limits', required=True, help='JSON of Limits')
+    args = parser.parse_args(argv)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    # snoop.Config tries these optional modules on every trace; a failed import is not
+    # cached and costs a search of sys.path each time, so remember the failure once.
+    for name in ('prettyprinter', 'pprintpp'):
+        if name not in sys.modules and importlib.util.find_spec(name) is None:
+            sys.modules[name] = None
+    _warm_up()
+    limits = Limits(**json.loads(args.limits))
+    scratch_root = make_private_dir(os.environ.get('TMPDIR', '/tmp'), 'groundtrace-pool-')
+    os.chmod(scratch_root, 0o711)
+    # Once here rather than in every child (where it would cost a copy of every page it
+    # touches); Pool._start repeats it if the pool imports or compiles something later.
+    if fresh_state is not None:
+        fresh_state.restore()
+    gc.collect()
+    gc.freeze()  # children's collections then leave the shared pages alone (fewer copies)
+    try:
+        targets = {name: _resolve(spec) for name, spec in TARGETS.items()}
+        prepare = {name: _resolve(spec) for name, spec in PREPARE.items()}
+        Pool(args.workers, limits, scratch_root, targets, prepare, fresh_state).serve()
+    finally:
+        shutil.rmtree(scratch_root, ignore_errors=True)

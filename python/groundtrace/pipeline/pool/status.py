@@ -1,0 +1,53 @@
+"""What became of an item: its status and error from what the pool saw, as a pure function.
+
+The pool knows why it killed a child (``killed_for``), the frame the child wrote (its
+``head``, decoded by ``read_frame``), how the child ended (the wait status) and its CPU time;
+``classify`` turns these into the report's ``status`` and ``error``. No process is needed to
+test it.
+"""
+
+import os
+import signal
+import struct
+
+FRAME_HEADER = struct.Struct('>QQ')  # lengths of the head and the body
+
+
+def frame(head, body):
+    """What the child writes: a small head the pool reads and a body it passes on undecoded."""
+    return FRAME_HEADER.pack(len(head), len(body)) + head + body
+
+
+def read_frame(buf, loads):
+    """``(head, body)`` of a complete, well-formed frame, else ``(None, None)``."""
+    if len(buf) < FRAME_HEADER.size:
+        return None, None
+    n_head, n_body = FRAME_HEADER.unpack(buf[:FRAME_HEADER.size])
+    if len(buf) != FRAME_HEADER.size + n_head + n_body:
+        return None, None
+    try:
+        head = loads(buf[FRAME_HEADER.size:FRAME_HEADER.size + n_head])
+    except ValueError:
+        return None, None
+    body = buf[FRAME_HEADER.size + n_head:]
+    if not isinstance(head, dict) or b'\n' in body:
+        return None, None  # not what the harness writes
+    return head, body
+
+
+def classify(killed_for, head, wait_status, cpu_ms, timeout_s, output_bytes):
+    """``(status, error)`` of an item (error may be None)."""
+    if killed_for is not None:
+        return killed_for, {'timeout': 'wall time limit of {} s'.format(timeout_s),
+                            'output_limit': 'output over {} bytes'.format(output_bytes),
+                            }.get(killed_for, killed_for)
+    if head is not None:
+        error = head.get('error')
+        return str(head.get('status')), None if error is None else str(error)
+    if wait_status is not None and os.WIFSIGNALED(wait_status):
+        sig = os.WTERMSIG(wait_status)
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_ms and cpu_ms >= timeout_s * 1000):
+            return 'timeout', 'CPU time limit'
+        return 'crash', 'killed by signal {}'.format(signal.Signals(sig).name)
+    code = os.WEXITSTATUS(wait_status) if wait_status is not None else None
+    return 'crash', 'exited with code {} before reporting a result'.format(code)
