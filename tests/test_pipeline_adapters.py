@@ -135,3 +135,14 @@ def test_the_panel_preview_says_which_format_it_detected():
     from groundtrace.jobs_comm import preview_input
     assert preview_input(str(CRUX_VALUES))['input_format'] == 'cruxeval'
     assert preview_input(str(MBPP_SAMPLE))['input_format'] == 'asserts'
+
+
+def test_an_input_that_cannot_be_read_as_a_whole_is_one_clear_error(tmp_path):
+    (tmp_path / 'bad.parquet').write_bytes(b'PAR1 not really')
+    (tmp_path / 'folder').mkdir()
+    for path, message in ((tmp_path / 'bad.parquet', 'as Parquet'), (tmp_path / 'folder', 'save_to_disk'),
+                          (tmp_path / 'missing.jsonl', 'No such file')):
+        proc = subprocess.run([sys.executable, '-m', 'groundtrace.cli', 'run', '--input', str(path), '--output',
+                               str(tmp_path / ('out_' + path.name)), '--quiet', '--stages', 'filter'],
+                              env=ENV, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and message in proc.stderr and 'Traceback' not in proc.stderr, proc.stderr

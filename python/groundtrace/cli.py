@@ -15,6 +15,7 @@ from .pipeline.job import (
 )
 from .pipeline.job_folder import MERGED_FILES, FolderLocked, JobFolder
 from .pipeline.jsonl import JsonlAppender, iter_jsonl
+from .pipeline.records import InputError
 from .pipeline.run_options import add_option
 from .pipeline.stages import REGISTRY
 from .status import status_text
@@ -187,7 +188,7 @@ def main(argv=None):
         if args.command in translate_cli.COMMANDS:
             return translate_cli.run_command(args)
         return {'run': cmd_run, 'merge': cmd_merge, 'status': cmd_status}[args.command](args)
-    except (FolderLocked, JobError, translate_cli.TranslatorUnavailable) as exc:
+    except (FolderLocked, JobError, InputError, translate_cli.TranslatorUnavailable) as exc:
         print('groundtrace: error: {}'.format(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

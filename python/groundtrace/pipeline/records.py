@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .adapters import ADAPTERS, detect
 from .adapters.common import BadRecord
-from .adapters.sources import BadRow, InputError, read_rows  # noqa: F401 (InputError: for callers)
+from .adapters.sources import BadRow, InputError, read_rows  # noqa: F401 (InputError: the CLI catches it)
 
 DETAIL_CHARS = 200
 

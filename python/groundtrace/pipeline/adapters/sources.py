@@ -33,12 +33,27 @@ def kind_of(path):
 
 
 def read_rows(path):
-    """Yield ``(row_no, dict | BadRow)``; row numbers count from 1 (JSONL: the line number)."""
-    kind = kind_of(path)
+    """Yield ``(row_no, dict | BadRow)``; row numbers count from 1 (JSONL: the line number).
+    A file that cannot be opened or read as a whole raises ``InputError``."""
+    try:
+        kind = kind_of(path)
+    except OSError as exc:
+        raise InputError('cannot read {}: {}'.format(path, exc.strerror or exc)) from None
     if kind == 'jsonl':
         yield from _jsonl_rows(path)
-    else:
-        yield from _arrow_rows(path, kind)
+        return
+    rows = _arrow_rows(path, kind)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except InputError:
+            raise
+        except Exception as exc:  # pyarrow's errors: a corrupt or truncated file
+            raise InputError('cannot read {} as {}: {}'.format(
+                path, 'Parquet' if kind == 'parquet' else 'a datasets folder', exc)) from None
+        yield row
 
 
 def _jsonl_rows(path):
