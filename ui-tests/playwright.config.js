@@ -10,6 +10,10 @@ const PORT = Number(process.env.GROUNDTRACE_UI_PORT || 8899);
 const TRANSLATOR_PORT = Number(
   process.env.GROUNDTRACE_UI_TRANSLATOR_PORT || 8897
 );
+// GROUNDTRACE_UI_REAL_VLLM=1: the translator is the real vLLM (the demo's, CPU build) and
+// only the *.real-vllm.spec.ts tests run; without it they are left out.
+const REAL_VLLM = process.env.GROUNDTRACE_UI_REAL_VLLM === '1';
+const REAL_VLLM_MODEL = 'smollm2-135m-instruct-demo';
 const PYTHON =
   process.env.GROUNDTRACE_PYTHON ||
   (require('fs').existsSync('../.venv/bin/python')
@@ -18,6 +22,9 @@ const PYTHON =
 
 module.exports = {
   ...baseConfig,
+  ...(REAL_VLLM
+    ? { testMatch: '**/*.real-vllm.spec.ts' }
+    : { testIgnore: '**/*.real-vllm.spec.ts' }),
   timeout: 120 * 1000,
   retries: 0,
   reporter: [['list']],
@@ -38,15 +45,24 @@ module.exports = {
     }
   },
   webServer: [
+    REAL_VLLM
+      ? {
+          command: `bash ../scripts/vllm-server.sh --port ${TRANSLATOR_PORT}`,
+          url: `http://127.0.0.1:${TRANSLATOR_PORT}/health`,
+          timeout: 900 * 1000, // about 80 s idle; a busy 2-core machine takes longer
+          reuseExistingServer: !process.env.CI
+        }
+      : {
+          // Slow enough chunks that a test can stop a narration mid-stream.
+          command: `${PYTHON} ../tests/fake_vllm.py --port ${TRANSLATOR_PORT} --chunk-delay 0.12 --words-per-chunk 3`,
+          url: `http://127.0.0.1:${TRANSLATOR_PORT}/health`,
+          timeout: 30 * 1000,
+          reuseExistingServer: !process.env.CI
+        },
     {
-      // Slow enough chunks that a test can stop a narration mid-stream.
-      command: `${PYTHON} ../tests/fake_vllm.py --port ${TRANSLATOR_PORT} --chunk-delay 0.12 --words-per-chunk 3`,
-      url: `http://127.0.0.1:${TRANSLATOR_PORT}/health`,
-      timeout: 30 * 1000,
-      reuseExistingServer: !process.env.CI
-    },
-    {
-      command: `GROUNDTRACE_UI_TRANSLATOR_PORT=${TRANSLATOR_PORT} npm start -- --ServerApp.port=${PORT}`,
+      command: `GROUNDTRACE_UI_TRANSLATOR_PORT=${TRANSLATOR_PORT} ${
+        REAL_VLLM ? `GROUNDTRACE_UI_TRANSLATOR_MODEL=${REAL_VLLM_MODEL} ` : ''
+      }npm start -- --ServerApp.port=${PORT}`,
       url: `http://localhost:${PORT}/lab`,
       timeout: 120 * 1000,
       reuseExistingServer: !process.env.CI
