@@ -161,3 +161,16 @@ def test_a_reused_pid_is_not_taken_for_a_job(tmp_path):
     status = JobManager(lambda e: None).attach(str(tmp_path))
     assert status['state'] == 'interrupted'
     assert 'Resume' in status['hint']
+
+
+def test_the_preview_counts_the_whole_files_lines_for_the_estimate(tmp_path, toy_data_path):
+    import gzip
+
+    from groundtrace.jobs_comm import preview_input
+
+    lines = toy_data_path.read_bytes().splitlines(keepends=True)[:30]
+    path = tmp_path / 'in.jsonl.gz'
+    with gzip.open(path, 'wb') as f:
+        f.writelines(lines[:10] + [b'\n'] + lines[10:])
+    preview = preview_input(str(path))
+    assert preview['lines'] == 30 and len(preview['records']) == 5

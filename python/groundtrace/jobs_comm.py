@@ -92,7 +92,19 @@ def preview_input(path):
             break
     if not records and not malformed:
         raise JobRequestError('{} holds no records'.format(path), 'pick a JSONL file with one problem a line')
-    return {'records': records, 'malformed': malformed, 'input_format': detected_format(formats)}
+    return {'records': records, 'malformed': malformed, 'input_format': detected_format(formats),
+            'lines': count_lines(path)}
+
+
+def count_lines(path):
+    """Non-empty lines of a JSONL input (plain or gzip), without parsing them; None for other inputs."""
+    from .pipeline.adapters.sources import kind_of
+    from .pipeline.jsonl import open_input_bytes
+
+    if kind_of(path) != 'jsonl':
+        return None
+    with open_input_bytes(path) as f:
+        return sum(1 for line in f if line.strip())
 
 
 def _folder(output):

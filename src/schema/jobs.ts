@@ -331,6 +331,10 @@ export interface Preview {
    * The format most records of the scanned lines were read as (pyedu, cruxeval, asserts; --format auto), or null.
    */
   input_format?: string | null;
+  /**
+   * Non-empty lines of the whole input file (JSONL, plain or gzip), counted without parsing; null for Parquet and datasets folders.
+   */
+  lines?: number | null;
 }
 export interface PreviewRecord {
   line_no: number;
