@@ -222,8 +222,10 @@ class RayExecutor:
                     self._lose(actor, exc, resend)
                     continue
                 del actor.inflight[ref]
-                self._nodes[actor.node_id].done += len(reports)
-                yield from reports
+                node = self._nodes[actor.node_id]
+                for report in reports:
+                    node.done += 1
+                    yield report
             if time.monotonic() - last_look > 5 * WAIT_S:
                 last_look = time.monotonic()
                 self._describe(self._add_actors())
