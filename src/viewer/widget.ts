@@ -127,8 +127,11 @@ export class TraceViewer extends SplitPanel {
     node.append(
       element('h2', 'gt-itemTitle', item.title),
       section('Question', question || '(none)', 'gt-prose'),
-      section('Input', show(record['input'])),
-      section('Expected output', show(record['expected_output'])),
+      section('Input', pythonText(record['input_repr'], record['input'])),
+      section(
+        'Expected output',
+        pythonText(record['expected_output_repr'], record['expected_output'])
+      ),
       section(
         'Returned output',
         returned?.repr ??
@@ -163,6 +166,15 @@ export function recordForPython(item: IViewerItem): Record<string, unknown> {
     record['document'] = item.document;
   }
   return record;
+}
+
+/**
+ * A value as Python shows it: the record's repr (values JSON cannot hold, such as tuples,
+ * sets, bytes or int keys, are stored in a tagged form, never to be shown as JSON), else
+ * the JSON of a record written before reprs existed.
+ */
+function pythonText(repr: unknown, value: unknown): string {
+  return typeof repr === 'string' ? repr : show(value);
 }
 
 function show(value: unknown): string {
