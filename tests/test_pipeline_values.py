@@ -142,3 +142,10 @@ def test_an_argument_expression_may_name_what_the_problem_module_defines():
                        'expected_output': [1, 2, 7, 9, 3]})
     assert report['status'] == 'ok' and report['output_matches'] is True
     assert report['trace'].startswith(' >>> Call to f\n ...... xs = [1, 2, 7, 9]\n')
+
+
+def test_an_expected_output_expression_is_evaluated_in_the_problem_module_too():
+    code = 'import sys\ndef f(t):\n    return sys.getsizeof(t)\n'
+    report = run_item({'refcode': code, 'funcname': 'f', 'max_lines': 300, 'input': {'t': values.encode((1, 2))},
+                       'expected_output': {values.EXPR: 'sys.getsizeof((1, 2))'}})
+    assert report['status'] == 'ok' and report['output_matches'] is True

@@ -100,11 +100,12 @@ def run_item(payload):
     are dataset code, here and only here), trace one item, compare its return value."""
     funcname = payload['funcname']
     max_lines = payload.get('max_lines')
-    input_error = []
+    input_error, module = [], []
 
     def arguments(namespace):
         """Argument expressions may name what the problem's module defines: evaluated in it,
         after its code ran, right before the traced call."""
+        module.append(namespace)
         try:
             return values.decode(payload['input'], evaluate=True, namespace=namespace)
         except BaseException as exc:  # the input's own code failed (an expression raised, ...)
@@ -133,7 +134,8 @@ def run_item(payload):
     if status == 'ok':
         report['return_value'] = values.value_record(result.returned)
         try:
-            expected = values.decode(payload['expected_output'], evaluate=True)
+            expected = values.decode(payload['expected_output'], evaluate=True,
+                                     namespace=module[0] if module else None)
         except values.ReprOnly:  # only its repr was stored: compare the texts
             report['output_matches'] = report['return_value']['repr'] == values.display(payload['expected_output'])
         except Exception as exc:  # an expected-output expression failed: nothing to compare with
