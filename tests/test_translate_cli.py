@@ -31,7 +31,7 @@ def job(tmp_path_factory):
     """A toy job (40 problems, 2 pairs each) translated through 10% 429s, 5% 500s, 2% drops."""
     folder = tmp_path_factory.mktemp('job')
     modes = {'wrong_answer': 0.1, 'no_answer': 0.05, 'mentions_trace': 0.05, 'unfinished': 0.05}
-    with FakeVLLM(seed=7, rate_429=0.10, rate_500=0.05, rate_drop=0.02, modes=modes) as server:
+    with FakeVLLM(seed=8, rate_429=0.10, rate_500=0.05, rate_drop=0.02, modes=modes) as server:
         result = groundtrace('run', '--input', str(TOY_DATA), '--output', str(folder), '--limit', '40',
                              '--pairs-per-problem', '2', '--quiet', '--translator-url', server.url,
                              '--model', server.model, '--concurrency', '16')
@@ -54,9 +54,11 @@ def test_stats_count_verdicts_and_what_the_policy_dropped(job):
     translate = stats['stages']['translate']
     verdicts = translate['verdicts']
     assert sum(verdicts.values()) == translate['done']
-    dropped = translate['verdict_policy']['dropped']
-    assert dropped == {v: n for v, n in verdicts.items() if v != 'pass'}  # the default trains on pass only
-    assert stats['stages']['build']['in'] == translate['done'] - sum(dropped.values())
+    build = stats['stages']['build']  # build re-checks each answer and applies the verdict policy
+    dropped = {k[len('verdict_'):]: n for k, n in build['reasons'].items() if k.startswith('verdict_')}
+    assert dropped and dropped == {v: n for v, n in build['verdicts'].items() if v != 'pass'}  # pass only
+    assert build['in'] == len(lines(folder / 'translated.jsonl'))
+    assert build['out'] == len(lines(folder / 'train.jsonl')) <= build['verdicts']['pass']
     assert 'translate' in result.stdout
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from string import Template
 
 from ..verify import DEFAULT_POLICY, build_verdict, parse_policy
+from .job_folder import JobFolder
 from .jsonl import AtomicJsonlWriter, iter_jsonl, write_json_atomic
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'templates')
@@ -80,7 +81,8 @@ def build_dataset(translated_path, folder, *, template_path=None, max_length=DEF
     meter = LengthMeter(tokenizer)
     reasons = Counter()
     n_in = n_out = 0
-    writer = AtomicJsonlWriter(os.path.join(folder, 'train.jsonl'))
+    files = JobFolder(folder)
+    writer = AtomicJsonlWriter(files.train)
     try:
         for record in iter_jsonl(translated_path):
             n_in += 1
@@ -116,9 +118,9 @@ def build_dataset(translated_path, folder, *, template_path=None, max_length=DEF
         writer.abort()
         raise
     writer.commit()
-    write_json_atomic(os.path.join(folder, 'dataset_info.json'), {
+    write_json_atomic(files.dataset_info, {
         dataset_name: {
-            'file_name': 'train.jsonl',
+            'file_name': os.path.basename(files.train),
             'formatting': 'sharegpt',
             'columns': {'messages': 'messages'},
             'tags': {'role_tag': 'role', 'content_tag': 'content',

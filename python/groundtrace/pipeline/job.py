@@ -8,7 +8,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from ..verify import DEFAULT_POLICY
+from ..verify import DEFAULT_POLICY, parse_policy
 from .job_folder import JobFolder
 from .progress import Progress
 from .run_options import DEFAULTS, STAGE_NAMES
@@ -85,34 +85,41 @@ def run_job(cfg, log=print):
     """Run the job's stages; returns its stats (also in ``stats.json``)."""
     if cfg.limit is not None and cfg.sample is not None:
         raise JobError('choose --limit (the first N problems) or --sample (a seeded sample of N), not both')
+    parse_policy(cfg.verdict_policy)  # a typo fails before any work is done
     folder = JobFolder(cfg.output)
     folder.create()
-    stages = [REGISTRY[name] for name in STAGES if name in cfg.stages]
     with folder.lock():
         _check_settings(cfg, folder)
-        stats = folder.load_stats()
-        progress = Progress(folder.progress, [s.name for s in stages], quiet=cfg.quiet)
-        ctx = StageContext(cfg=cfg, folder=folder, progress=progress, log=log, stats=stats)
-        skipped = stats['skipped'] = {}
-        try:
-            for stage in stages:
-                reason = stage.skip_reason(ctx)
-                if reason:
-                    log('{}: skipped, {}'.format(stage.name, reason))
-                    skipped[stage.name] = reason
-                    progress.skip_stage(stage.name, reason)
-                    continue
-                started = time.monotonic()
-                progress.start_stage(stage.name)
-                stats['stages'][stage.name] = stage.run(ctx)
-                stats['timings_s'][stage.name] = round(time.monotonic() - started, 2)
-                folder.write_stats(stats)
-                progress.end_stage(summary(stats, stage.name), name=stage.name)
+        return run_stages(cfg, folder, log)
+
+
+def run_stages(cfg, folder, log=print):
+    """Run ``cfg.stages`` in order in a folder whose lock the caller holds (``run_job``, or one
+    stage alone: ``groundtrace translate``); returns the folder's stats, written to ``stats.json``."""
+    stages = [REGISTRY[name] for name in STAGES if name in cfg.stages]
+    stats = folder.load_stats()
+    progress = Progress(folder.progress, [s.name for s in stages], quiet=cfg.quiet)
+    ctx = StageContext(cfg=cfg, folder=folder, progress=progress, log=log, stats=stats)
+    skipped = stats['skipped'] = {}
+    try:
+        for stage in stages:
+            reason = stage.skip_reason(ctx)
+            if reason:
+                log('{}: skipped, {}'.format(stage.name, reason))
+                skipped[stage.name] = reason
+                progress.skip_stage(stage.name, reason)
+                continue
+            started = time.monotonic()
+            progress.start_stage(stage.name)
+            stats['stages'][stage.name] = stage.run(ctx)
+            stats['timings_s'][stage.name] = round(time.monotonic() - started, 2)
             folder.write_stats(stats)
-        except BaseException as exc:
-            progress.finish('failed', error='{}: {}'.format(type(exc).__name__, exc))
-            raise
-        progress.finish()
+            progress.end_stage(summary(stats, stage.name), name=stage.name)
+        folder.write_stats(stats)
+    except BaseException as exc:
+        progress.finish('failed', error='{}: {}'.format(type(exc).__name__, exc))
+        raise
+    progress.finish()
     return stats
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import time
 
+from ..pipeline.job_folder import JobFolder
 from ..pipeline.jsonl import JsonlAppender, iter_jsonl
 from .client import _OVER_CONTEXT, Completion, error_message
 from .prompts import (
@@ -21,9 +22,8 @@ from .prompts import (
     render_prompt,
 )
 from .reasoning import split_message
-from .stage import FAILED, SELECTED, TRANSLATED, done_ids, translated_record
+from .stage import done_ids, translated_record
 
-BATCH_REQUESTS = 'batch_requests.jsonl'
 CHAT_PATH = '/v1/chat/completions'
 
 
@@ -31,12 +31,13 @@ def export_batch(folder, config, out_path=None):
     """Write a request for every selected item not yet translated; returns counts."""
     template = load_template(config.template)
     budget = config.prompt_budget or DEFAULT_PROMPT_BUDGET_CHARS
-    out_path = out_path or os.path.join(folder, BATCH_REQUESTS)
-    finished = done_ids(os.path.join(folder, TRANSLATED))
+    files = JobFolder(folder)
+    out_path = out_path or files.batch_requests
+    finished = done_ids(files.translated)
     counts = collections.Counter()
     tmp = out_path + '.tmp{}'.format(os.getpid())
-    with open(tmp, 'w', encoding='utf-8') as out, JsonlAppender(os.path.join(folder, TRANSLATED)) as skipped:
-        for item in iter_jsonl(os.path.join(folder, SELECTED)):
+    with open(tmp, 'w', encoding='utf-8') as out, JsonlAppender(files.translated) as skipped:
+        for item in iter_jsonl(files.selected):
             if item['id'] in finished:
                 counts['already_done'] += 1
                 continue
@@ -75,12 +76,13 @@ def _outcome(result):
 def import_batch(folder, results_path, model=None):
     """Append the results of a batch to ``translated.jsonl``; returns counts (and verdicts)."""
     wanted = {r.get('custom_id') for r in iter_jsonl(results_path)}
-    items = {item['id']: item for item in iter_jsonl(os.path.join(folder, SELECTED)) if item['id'] in wanted}
-    finished = done_ids(os.path.join(folder, TRANSLATED))
+    files = JobFolder(folder)
+    items = {item['id']: item for item in iter_jsonl(files.selected) if item['id'] in wanted}
+    finished = done_ids(files.translated)
     template = None
     counts, verdicts = collections.Counter(), collections.Counter()
-    with JsonlAppender(os.path.join(folder, TRANSLATED)) as out, \
-            JsonlAppender(os.path.join(folder, FAILED)) as failed:
+    with JsonlAppender(files.translated) as out, \
+            JsonlAppender(files.translate_failed) as failed:
         for result in iter_jsonl(results_path):
             key = result.get('custom_id')
             if key in finished:

@@ -7,7 +7,6 @@ import sys
 from ..pipeline.job_folder import JobFolder
 from .client import TranslatorUnavailable
 from .config import build_config
-from .stage import translate_folder
 
 
 def add_translate_arguments(parser):
@@ -51,11 +50,6 @@ def config_from_args(args):
         **sampling)
 
 
-def run_translate_stage(args, folder):
-    """``groundtrace translate FOLDER``: the translate stage alone, under the folder's lock."""
-    return translate_folder(folder, config_from_args(args))
-
-
 # ---- subcommands -------------------------------------------------------------------------
 
 def add_translate_commands(sub):
@@ -75,8 +69,16 @@ def add_translate_commands(sub):
 
 
 def cmd_translate(args):
-    with JobFolder(args.folder).lock():
-        stats = run_translate_stage(args, args.folder)
+    """The translate stage alone, in a job folder (its progress and stats as in a job)."""
+    from ..pipeline.job import JobConfig, JobError, run_stages
+
+    folder = JobFolder(args.folder)
+    cfg = JobConfig(input=None, output=args.folder, stages=('translate',), translator=config_from_args(args))
+    with folder.lock():
+        everything = run_stages(cfg, folder, log=lambda text: print(text, file=sys.stderr, flush=True))
+    if 'translate' in everything['skipped']:
+        raise JobError('translate: ' + everything['skipped']['translate'])
+    stats = everything['stages']['translate']
     print(json.dumps({k: stats[k] for k in ('total', 'done', 'skipped', 'failed', 'already_done', 'verdicts')}))
     return 0 if not stats['failed'] else 1
 

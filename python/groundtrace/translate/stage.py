@@ -9,11 +9,11 @@ as ``status: skipped`` with the reason; items that still failed after all retrie
 
 import asyncio
 import collections
-import os
 import sys
 import time
 
-from ..pipeline.jsonl import JsonlAppender, iter_jsonl, write_json_atomic
+from ..pipeline.job_folder import JobFolder
+from ..pipeline.jsonl import JsonlAppender, iter_jsonl
 from ..verify import verify_narration
 from .client import BatchClient, Completion, TranslatorRejected
 from .prompts import (
@@ -23,11 +23,6 @@ from .prompts import (
     render_prompt,
     trace_answer,
 )
-
-SELECTED = 'selected.jsonl'
-TRANSLATED = 'translated.jsonl'
-FAILED = 'translate_failed.jsonl'
-STATS = 'stats.json'
 
 
 def done_ids(path):
@@ -123,10 +118,11 @@ class Progress:
 
 async def translate_folder_async(folder, config, *, progress=None, selected=None):
     """Translate ``folder/selected.jsonl`` into ``folder/translated.jsonl``; returns the stage's stats."""
-    selected = selected or os.path.join(folder, SELECTED)
+    files = JobFolder(folder)
+    selected = selected or files.selected
     template = load_template(config.template)
-    out = JsonlAppender(os.path.join(folder, TRANSLATED))  # repairs a torn last line first
-    failed = JsonlAppender(os.path.join(folder, FAILED))
+    out = JsonlAppender(files.translated)  # repairs a torn last line first
+    failed = JsonlAppender(files.translate_failed)
     finished = done_ids(out.path)
     total = sum(1 for _ in iter_jsonl(selected))
     tracker = Progress(total, progress, initial=len(finished))
@@ -205,7 +201,6 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
     stats = dict(tracker.snapshot(), counts=dict(tracker.counts), verdicts=dict(tracker.verdicts),
                  prompt_tokens=tracker.prompt_tokens, completion_tokens=tracker.completion_tokens,
                  prompt_budget=budget, translator=config.public(), max_tokens_capped=capped)
-    record_stats(folder, stats)
     return stats
 
 
@@ -223,24 +218,6 @@ async def _token_budget(client, config, selected, budget):
         # completion to the room a prompt leaves).
         limit = max(1, context - min(config.sampling.get('max_tokens', 0), context // 2))
     return {'unit': 'tokens', 'limit': limit, 'counted_by': 'server /tokenize'}
-
-
-def record_stats(folder, stats):
-    """Put the stage's stats beside the other stages' in ``stats.json`` (``stages.translate``,
-    with the ``in``/``out``/``reasons`` every stage reports)."""
-    import json
-    path = os.path.join(folder, STATS)
-    try:
-        with open(path, encoding='utf-8') as f:
-            everything = json.load(f)
-    except (FileNotFoundError, ValueError):
-        everything = {}
-    reasons = {k: v for k, v in stats['counts'].items() if k.startswith('skipped_') or k == 'failed'}
-    if stats['failed']:
-        reasons['failed'] = stats['failed']
-    everything.setdefault('stages', {})['translate'] = dict(
-        stats, reasons=reasons, **{'in': stats['total'], 'out': stats['done'] + stats['already_done']})
-    write_json_atomic(path, everything)
 
 
 def translate_folder(folder, config, *, progress=None, selected=None):

@@ -1,7 +1,6 @@
 """Stage 4, translate: ``selected.jsonl`` → ``translated.jsonl`` through the translator (``translate/``)."""
 
 from ...translate.stage import translate_folder
-from ...verify import parse_policy
 from ..jsonl import iter_jsonl
 from .base import Stage, reason_rows
 
@@ -23,7 +22,6 @@ class TranslateStage(Stage):
         return {rec['id'] for rec in iter_jsonl(folder.translated)}
 
     def run(self, ctx):
-        parse_policy(ctx.cfg.verdict_policy)  # a typo fails before any request is sent
         stats = translate_folder(ctx.folder.root, ctx.cfg.translator, progress=ctx.progress)
         reasons = {k: v for k, v in stats['counts'].items() if k.startswith('skipped_')}
         if stats['failed']:
