@@ -48,7 +48,7 @@ mkdir -p .venv/share/jupyter/lab/settings
 python - "${GROUNDTRACE_TRANSLATOR_URL:-}" "${GROUNDTRACE_TRANSLATOR_MODEL:-}" <<'PY'
 import json, sys
 url, model = sys.argv[1:3]
-defaults = {'input': 'data/pyedu_toy.jsonl', 'output': 'runs/demo'}
+defaults = {'input': 'data/pyedu_toy.jsonl', 'output': 'runs/demo', 'limit': 20}  # small first: Try 5, then raise it
 if url:
     defaults.update(translatorUrl=url, model=model)
 with open('.venv/share/jupyter/lab/settings/overrides.json', 'w') as f:

@@ -2,37 +2,39 @@ import { Contents } from '@jupyterlab/services';
 
 import { element } from '../common/dom';
 import { STAGE_HELP } from './format';
-import { STAGES } from '../jobs/model';
-import { JobOptions, Stage } from '../schema/jobs';
+import { JobOptions, Stage, STAGES } from '../schema/jobs';
 
-/** The panel's form: what a new job is started with (defaults from the settings). */
+/**
+ * The panel's form: what a new job is started with. Its keys and defaults are those of
+ * schema/generator.json (generated from the jobs schema's JobOptions); the plugin fills
+ * it from the settings registry's composite, so no default is restated here.
+ */
 export interface IGeneratorForm {
   input: string;
   output: string;
   stages: Stage[];
+  /** The first N problems (input lines) only; null: all. */
+  limit: number | null;
+  /** A seeded random sample of N problems instead (not with limit). */
+  sample: number | null;
   pairsPerProblem: number;
   tracesPerProblem: number;
   maxTraceLines: number;
   timeout: number;
-  workers: number;
+  /** null: one per CPU. */
+  workers: number | null;
+  executor?: 'local' | 'ray';
+  rayAddress?: string | null;
   translatorUrl: string;
   model: string;
 }
 
-export const DEFAULT_FORM: IGeneratorForm = {
-  input: '',
-  output: 'runs/dataset',
-  stages: [...STAGES],
-  pairsPerProblem: 10,
-  tracesPerProblem: 1,
-  maxTraceLines: 300,
-  timeout: 5,
-  workers: 0,
-  translatorUrl: 'http://127.0.0.1:8000/v1',
-  model: ''
-};
+/** How many problems a form's job takes, when it is limited (else null: all). */
+export function problemCount(form: IGeneratorForm): number | null {
+  return form.limit ?? form.sample ?? null;
+}
 
-/** The job options for a form (the CLI's names; 0 workers means one per CPU). */
+/** The job options for a form (the CLI's names). */
 export function jobOptions(form: IGeneratorForm): JobOptions {
   const options: JobOptions = {
     input: form.input.trim(),
@@ -43,8 +45,19 @@ export function jobOptions(form: IGeneratorForm): JobOptions {
     max_trace_lines: form.maxTraceLines,
     timeout: form.timeout
   };
-  if (form.workers > 0) {
+  if (form.limit) {
+    options.limit = form.limit;
+  } else if (form.sample) {
+    options.sample = form.sample;
+  }
+  if (form.workers) {
     options.workers = form.workers;
+  }
+  if (form.executor && form.executor !== 'local') {
+    options.executor = form.executor;
+    if (form.rayAddress) {
+      options.ray_address = form.rayAddress;
+    }
   }
   if (form.stages.includes('translate')) {
     options.translator_url = form.translatorUrl.trim();
@@ -94,11 +107,14 @@ const NUMBER_FIELDS: {
   {
     key: 'workers',
     label: 'Workers',
-    help: 'Items traced at once; 0 means one per CPU.',
-    min: 0,
+    help: 'Items traced at once; empty means one per CPU.',
+    min: 1,
     step: 1
   }
 ];
+
+/** Number fields that may be left empty (null). */
+const NULLABLE: (keyof IGeneratorForm)[] = ['workers'];
 
 /** What the form's fields tell the panel. */
 export interface IFormFieldsOptions {
@@ -159,6 +175,35 @@ export class FormFields {
       options.outputChosen(this.outputField.value.trim())
     );
 
+    this._problemsCount = element('input', 'gt-number gt-problems-count');
+    this._problemsCount.type = 'number';
+    this._problemsCount.min = '1';
+    this._problemsCount.step = '1';
+    this._problemsCount.placeholder = 'all';
+    this._problemsMode = element('select', 'gt-problems-mode');
+    for (const [value, text] of [
+      ['limit', 'first N'],
+      ['sample', 'seeded sample of N']
+    ]) {
+      const option = element('option', '', text);
+      option.value = value;
+      this._problemsMode.append(option);
+    }
+    for (const input of [this._problemsCount, this._problemsMode]) {
+      input.addEventListener('change', changed);
+    }
+    const problems = element('span', 'gt-problems');
+    problems.append(this._problemsCount, this._problemsMode);
+    this.problemsRow = field(
+      'Problems',
+      'How many input problems the job takes: the first N, or a sample of N drawn with the seed; empty: all.',
+      problems,
+      true
+    );
+    this._problemsCount.id = `${problems.id}-count`;
+    this.problemsRow.querySelector('label')!.htmlFor = this._problemsCount.id;
+    this._problemsMode.setAttribute('aria-label', 'Which problems');
+
     for (const stage of STAGES) {
       const box = element('input', 'gt-stage-check');
       box.type = 'checkbox';
@@ -205,6 +250,8 @@ export class FormFields {
   /** The input file's row (it holds the completions and is the drop target). */
   readonly inputRow: HTMLElement;
   readonly outputRow: HTMLElement;
+  /** How many problems: N, and first N or a seeded sample. */
+  readonly problemsRow: HTMLElement;
   /** The stages' checkboxes, then the options, for the collapsible section. */
   readonly optionRows: HTMLElement[] = [];
 
@@ -214,8 +261,11 @@ export class FormFields {
     for (const [stage, box] of this._stageBoxes) {
       box.checked = form.stages.includes(stage);
     }
+    this._problemsCount.value = String(problemCount(form) ?? '');
+    this._problemsMode.value = form.sample && !form.limit ? 'sample' : 'limit';
     for (const [key, input] of this._numberFields) {
-      input.value = String(form[key]);
+      const value = form[key];
+      input.value = value === null || value === undefined ? '' : String(value);
     }
     this._urlField.value = form.translatorUrl;
     this._modelField.value = form.model;
@@ -227,11 +277,23 @@ export class FormFields {
     for (const [key, input] of this._numberFields) {
       const value = Number(input.value);
       (numbers as any)[key] =
-        isFinite(value) && input.value !== '' ? value : DEFAULT_FORM[key];
+        isFinite(value) && input.value !== ''
+          ? value
+          : NULLABLE.includes(key)
+            ? null
+            : form[key]; // an emptied field keeps its value
     }
+    const count = Number(this._problemsCount.value);
+    const n =
+      this._problemsCount.value !== '' && isFinite(count) && count >= 1
+        ? Math.floor(count)
+        : null;
+    const sample = this._problemsMode.value === 'sample';
     return {
       ...form,
       ...numbers,
+      limit: sample ? null : n,
+      sample: sample ? n : null,
       input: this.inputField.value.trim(),
       output: this.outputField.value.trim(),
       stages: STAGES.filter(stage => this._stageBoxes.get(stage)!.checked),
@@ -328,6 +390,8 @@ export class FormFields {
   private _stageBoxes = new Map<Stage, HTMLInputElement>();
   private _numberFields = new Map<keyof IGeneratorForm, HTMLInputElement>();
   private _urlField: HTMLInputElement;
+  private _problemsCount: HTMLInputElement;
+  private _problemsMode: HTMLSelectElement;
   private _modelField: HTMLInputElement;
 }
 

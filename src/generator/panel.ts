@@ -3,21 +3,36 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { element } from '../common/dom';
-import { DEFAULT_FORM, FormFields, IGeneratorForm, jobOptions } from './form';
+import { FormFields, IGeneratorForm, jobOptions, problemCount } from './form';
 import { STATE_LABELS } from './format';
 import { InputPreview } from './preview';
 import { renderProblem, renderProgress } from './progress';
 import { SampleBrowser } from './samples';
-import { IJobsTransport, JobModel } from '../jobs/model';
+import { JobModel } from '../jobs/model';
 import { JobsConnection } from '../jobs/connection';
+import {
+  describeEstimate,
+  estimateJob,
+  IRates,
+  measuredRates,
+  withLiveRates
+} from '../jobs/estimate';
+import { SampleList } from '../schema/jobs';
 
 // The form's exports, for importers of the panel (the plugin).
-export { DEFAULT_FORM, jobOptions } from './form';
+export { jobOptions } from './form';
 export type { IGeneratorForm } from './form';
+
+/** How many problems Try runs. */
+export const TRY_PROBLEMS = 5;
 
 /** What the panel needs around it: the contents API, commands, and where to keep the form. */
 export interface IGeneratorPanelOptions {
   connection: JobsConnection;
+  /** The job of the form's output folder. */
+  model: JobModel;
+  /** The trial job (Try 5) in a scratch folder. */
+  trial: JobModel;
   contents: Contents.IManager;
   form: IGeneratorForm;
   /** Called whenever the form changes (the plugin keeps it in the state database). */
@@ -37,9 +52,11 @@ export class GeneratorPanel extends Widget {
     this.addClass('gt-Generator');
     this.title.caption = 'Dataset Generator';
     this._connection = options.connection;
-    this._form = { ...DEFAULT_FORM, ...options.form };
+    this._form = { ...options.form };
     this._saveForm = options.saveForm;
-    this.model = new JobModel(this._connection as IJobsTransport);
+    this._openSample = options.openSample;
+    this.model = options.model;
+    this.trial = options.trial;
     this._fields = new FormFields({
       contents: options.contents,
       changed: () => this._readForm(),
@@ -55,12 +72,20 @@ export class GeneratorPanel extends Widget {
     this._build();
     this.model.changed.connect(this._render, this);
     this.model.stateChanged.connect(this._render, this);
+    this.trial.changed.connect(this._render, this);
+    this.trial.stateChanged.connect(this._onTrialState, this);
     this._connection.statusChanged.connect(this._onConnection, this);
     this._connection.connected.connect(this._onConnected, this);
     this._render();
   }
 
   readonly model: JobModel;
+  readonly trial: JobModel;
+
+  /** The rates the last Try measured (null before one finished). */
+  get measured(): IRates | null {
+    return this._measured;
+  }
 
   get form(): IGeneratorForm {
     return { ...this._form };
@@ -103,11 +128,31 @@ export class GeneratorPanel extends Widget {
     await this.model.cancel();
   }
 
+  /**
+   * Runs every chosen stage on the first TRY_PROBLEMS problems into a scratch folder
+   * beside the output (`<output>-try/<time>`), then opens its first sample and keeps
+   * the rates it measured for the estimate.
+   */
+  async tryFirst(): Promise<void> {
+    this._readForm();
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+    const options = jobOptions({
+      ...this._form,
+      limit: TRY_PROBLEMS,
+      sample: null
+    });
+    options.output = `${this._form.output}-try/${stamp}`;
+    this._trialNote = '';
+    await this.trial.start(options);
+    this._render();
+  }
+
   dispose(): void {
     if (this.isDisposed) {
       return;
     }
     this.model.dispose();
+    this.trial.dispose();
     super.dispose();
   }
 
@@ -156,6 +201,7 @@ export class GeneratorPanel extends Widget {
     this._section('Data').append(
       this._fields.inputRow,
       this._preview.node,
+      this._fields.problemsRow,
       this._fields.outputRow
     );
     this._section('Stages and options', true).append(
@@ -166,9 +212,18 @@ export class GeneratorPanel extends Widget {
     this._startButton.addEventListener('click', () => void this.start());
     this._cancelButton.addEventListener('click', () => void this.cancel());
     this._cancelButton.textContent = 'Cancel';
-    actions.append(this._startButton, this._cancelButton, this._stateBadge);
+    this._tryButton.textContent = `Try ${TRY_PROBLEMS}`;
+    this._tryButton.addEventListener('click', () => void this.tryFirst());
+    actions.append(
+      this._tryButton,
+      this._startButton,
+      this._cancelButton,
+      this._stateBadge
+    );
     this._section('Run').append(
       actions,
+      this._trialBox,
+      this._estimate,
       this._problemBox,
       this._progressList,
       this._otherJobs
@@ -304,6 +359,111 @@ export class GeneratorPanel extends Widget {
       }
     }
     this._samples.update(ready && !!this._form.output);
+
+    const trial = this.trial;
+    this._tryButton.disabled =
+      !ready ||
+      !trial.canStart ||
+      ['running', 'cancelling'].includes(model.state) ||
+      !this._form.input ||
+      !this._form.output ||
+      !this._form.stages.length;
+    this._tryButton.title = `Run every chosen stage on the first ${TRY_PROBLEMS} problems in a scratch folder, open its first sample and measure the rates for an estimate`;
+    this._renderTrial();
+    this._renderEstimate();
+  }
+
+  private _renderTrial(): void {
+    const trial = this.trial;
+    const box = this._trialBox;
+    box.dataset.state = trial.state;
+    box.hidden = trial.state === 'idle' && !trial.problem;
+    box.replaceChildren();
+    if (box.hidden) {
+      return;
+    }
+    const running = trial.stages.find(stage => stage.status === 'running');
+    const label =
+      trial.state === 'running'
+        ? `Trying ${TRY_PROBLEMS} problems${running ? `: ${running.stage} ${running.done}${running.total ? ` / ${running.total}` : ''}` : '…'}`
+        : `Try ${TRY_PROBLEMS}: ${STATE_LABELS[trial.state].toLowerCase()}`;
+    box.append(element('div', 'gt-try-state', label));
+    if (trial.folder && trial.state !== 'running') {
+      box.append(element('div', 'gt-try-folder', `in ${trial.output}`));
+    }
+    if (trial.state === 'finished' && trial.stages.length) {
+      const counts = trial.stages
+        .filter(stage => stage.status === 'done')
+        .map(
+          stage =>
+            `${stage.stage}: ${Object.entries(stage.counts)
+              .map(([name, n]) => `${name} ${n}`)
+              .join(', ')}`
+        );
+      box.append(element('div', 'gt-try-counts', counts.join(' · ')));
+    }
+    if (trial.problem) {
+      box.append(
+        element('div', 'gt-message-error', trial.problem.message),
+        element('div', 'gt-hint', trial.problem.hint)
+      );
+    }
+    if (this._trialNote) {
+      box.append(element('div', 'gt-hint', this._trialNote));
+    }
+  }
+
+  /** The whole job's time from the rates measured so far (by Try, or by the job itself). */
+  private _renderEstimate(): void {
+    const problems = problemCount(this._form) ?? this._preview.lines;
+    const base = this._measured ?? measuredRates(this.model.stats);
+    const rates = withLiveRates(base, this.model.stages);
+    const measured =
+      rates.traceItemsPerS !== null || rates.translateSPerItem !== null;
+    this._estimate.hidden = !measured || !problems;
+    if (this._estimate.hidden || !problems) {
+      return;
+    }
+    const size = {
+      problems,
+      stages: this._form.stages,
+      pairsPerProblem: this._form.pairsPerProblem,
+      tracesPerProblem: this._form.tracesPerProblem
+    };
+    const source =
+      this.model.state === 'running'
+        ? 'rates of this run'
+        : this._measured
+          ? `rates of Try ${TRY_PROBLEMS}`
+          : 'rates of the last run';
+    this._estimate.textContent = `${describeEstimate(size, rates, estimateJob(size, rates))} (${source})`;
+  }
+
+  /** A finished Try: keep its rates, open its first sample. */
+  private async _onTrialState(): Promise<void> {
+    this._render();
+    const trial = this.trial;
+    if (trial.state !== 'finished' || !trial.folder) {
+      return;
+    }
+    this._measured = measuredRates(trial.stats);
+    const folder = trial.folder;
+    try {
+      const list = await this._connection.request<SampleList>({
+        type: 'samples',
+        output: folder,
+        limit: 1
+      });
+      const first = list.rows[0];
+      if (first) {
+        this._openSample(folder, first.id);
+      } else {
+        this._trialNote = `No item of the first ${TRY_PROBLEMS} problems made a sample.`;
+      }
+    } catch (reason) {
+      this._trialNote = `Could not list the trial's samples: ${(reason as Error).message}`;
+    }
+    this._render();
   }
 
   private _connection: JobsConnection;
@@ -314,6 +474,12 @@ export class GeneratorPanel extends Widget {
   private _samples: SampleBrowser;
   private _kernelBadge = element('span', 'gt-kernel-badge');
   private _connectionNote = element('div', 'gt-problem');
+  private _openSample: (output: string, id: string) => void;
+  private _measured: IRates | null = null;
+  private _trialNote = '';
+  private _tryButton = element('button', 'jp-Button gt-try');
+  private _trialBox = element('div', 'gt-try-result');
+  private _estimate = element('div', 'gt-estimate');
   private _startButton = element(
     'button',
     'jp-Button gt-button-primary gt-start'

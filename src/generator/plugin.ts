@@ -15,8 +15,9 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIDs } from '../tokens';
 import { datasetIcon } from './icons';
-import { DEFAULT_FORM, GeneratorPanel, IGeneratorForm } from './panel';
+import { GeneratorPanel, IGeneratorForm } from './panel';
 import { JOBS_SESSION_PATH, JobsConnection } from '../jobs/connection';
+import { JobModel } from '../jobs/model';
 import { Sample } from '../schema/jobs';
 import { isTraceDocument } from '../schema/guards';
 
@@ -31,21 +32,20 @@ export const generatorPlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'Generate a reasoning dataset from a JSONL file of problems.',
   autoStart: true,
-  optional: [
-    ICommandPalette,
-    ILauncher,
-    ISettingRegistry,
-    IStateDB,
-    ILayoutRestorer
-  ],
-  activate: (
+  requires: [ISettingRegistry],
+  optional: [ICommandPalette, ILauncher, IStateDB, ILayoutRestorer],
+  activate: async (
     app: JupyterFrontEnd,
+    settingRegistry: ISettingRegistry,
     palette: ICommandPalette | null,
     launcher: ILauncher | null,
-    settingRegistry: ISettingRegistry | null,
     state: IStateDB | null,
     restorer: ILayoutRestorer | null
   ) => {
+    // The form's defaults: schema/generator.json through the registry (user overrides too).
+    const settings = await settingRegistry.load(PLUGIN_ID);
+    const defaults = () =>
+      settings.composite as unknown as Readonly<IGeneratorForm>;
     const { serviceManager } = app;
     const sessionContext = new SessionContext({
       sessionManager: serviceManager.sessions,
@@ -65,8 +65,10 @@ export const generatorPlugin: JupyterFrontEndPlugin<void> = {
 
     const panel = new GeneratorPanel({
       connection,
+      model: new JobModel(connection),
+      trial: new JobModel(connection),
       contents: serviceManager.contents,
-      form: DEFAULT_FORM,
+      form: defaults(),
       saveForm: form =>
         void state?.save(
           FORM_STATE_KEY,
@@ -133,18 +135,7 @@ export const generatorPlugin: JupyterFrontEndPlugin<void> = {
     // After the app is restored (the state database waits for the workspace): the form
     // from the settings' defaults, then what the user last typed.
     void app.restored.then(async () => {
-      let form: IGeneratorForm = { ...DEFAULT_FORM };
-      if (settingRegistry) {
-        try {
-          const settings = await settingRegistry.load(PLUGIN_ID);
-          form = {
-            ...form,
-            ...(settings.composite as unknown as Partial<IGeneratorForm>)
-          };
-        } catch (reason) {
-          console.warn('groundtrace: no Dataset Generator settings', reason);
-        }
-      }
+      let form: IGeneratorForm = { ...defaults() };
       const saved = state
         ? ((await state.fetch(FORM_STATE_KEY)) as unknown as
             IGeneratorForm | undefined)

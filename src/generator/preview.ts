@@ -27,6 +27,16 @@ export class InputPreview {
     return this._result !== null;
   }
 
+  /** The input file's problem count, when the kernel counted it (Preview.lines). */
+  get lines(): number | null {
+    const result = this._result;
+    const preview =
+      result && 'preview' in result
+        ? (result.preview as Preview & { lines?: number | null })
+        : null;
+    return preview?.lines ?? null;
+  }
+
   /** Asks the kernel for the first records of the input file and its malformed lines. */
   async load(): Promise<void> {
     const path = this._input();

@@ -10,17 +10,12 @@ import {
   Progress,
   Stage,
   StageStats,
+  STAGES,
   Stats
 } from '../schema/jobs';
 
-/** Every stage, in the order a job runs them. */
-export const STAGES: Stage[] = [
-  'filter',
-  'trace',
-  'select',
-  'translate',
-  'build'
-];
+/** Every stage, in the order a job runs them (generated from the jobs schema). */
+export { STAGES };
 
 /** A request without its `request_id` (the transport adds it). */
 export type JobRequestBody = JobRequest extends infer R
