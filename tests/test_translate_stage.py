@@ -45,14 +45,10 @@ def lines(path):
         return [json.loads(line) for line in f]
 
 
-def quiet(_snapshot):
-    pass
-
-
 @pytest.mark.parametrize('stream', [True, False])
 def test_faults_translate_each_selected_item_exactly_once(folder, toy_selected, stream):
     with FakeVLLM(seed=SEED, modes=MIXED, **FAULTS) as server:
-        stats = translate_folder(str(folder), config_for(server, stream=stream), progress=quiet)
+        stats = translate_folder(str(folder), config_for(server, stream=stream))
         counts = dict(server.counts)
     assert counts['fault_429'] and counts['fault_500'] and counts['fault_drop'], counts
     ids = [r['id'] for r in lines(folder / 'translated.jsonl')]
@@ -65,9 +61,9 @@ def test_faults_translate_each_selected_item_exactly_once(folder, toy_selected, 
 
 def test_rerun_sends_nothing_already_translated(folder):
     with FakeVLLM() as server:
-        translate_folder(str(folder), config_for(server), progress=quiet)
+        translate_folder(str(folder), config_for(server))
         sent = server.counts['completed']
-        stats = translate_folder(str(folder), config_for(server), progress=quiet)
+        stats = translate_folder(str(folder), config_for(server))
         assert server.counts['completed'] == sent
     assert stats['already_done'] == 30 and stats['done'] == 0
     assert len(lines(folder / 'translated.jsonl')) == 30
@@ -90,7 +86,7 @@ def test_killed_run_resumes_without_resending(folder, toy_selected):
         first = {r['id'] for r in lines(out)}
         assert 6 <= len(first) < 30
         attempts_before = dict(server.attempts)
-        translate_folder(str(folder), config_for(server), progress=quiet)
+        translate_folder(str(folder), config_for(server))
         resent = [d for d, n in server.attempts.items() if attempts_before.get(d) and n > attempts_before[d]]
     ids = [r['id'] for r in lines(out)]
     assert sorted(ids) == sorted(r['id'] for r in toy_selected)
@@ -100,7 +96,7 @@ def test_killed_run_resumes_without_resending(folder, toy_selected):
 
 def test_prompt_over_context_is_skipped_with_reason_not_retried(folder):
     with FakeVLLM(max_model_len=700) as server:
-        translate_folder(str(folder), config_for(server, max_tokens=64), progress=quiet)
+        translate_folder(str(folder), config_for(server, max_tokens=64))
         over = server.counts['over_context']
     skipped = [r for r in lines(folder / 'translated.jsonl') if r['status'] == 'skipped']
     assert 0 < len(skipped) == over < 30
@@ -110,7 +106,7 @@ def test_prompt_over_context_is_skipped_with_reason_not_retried(folder):
 
 def test_max_tokens_over_the_servers_context_is_capped_and_said_once(folder, capsys):
     with FakeVLLM(max_model_len=4096, chars_per_token=8) as server:
-        stats = translate_folder(str(folder), config_for(server), progress=quiet)
+        stats = translate_folder(str(folder), config_for(server))
         sent = {body['max_tokens'] for body in server.bodies}
         refused = server.counts['max_tokens_refused']
     assert stats['max_tokens_capped'] == {'asked': 16384, 'max_model_len': 4096, 'sent': 4096}
@@ -121,7 +117,7 @@ def test_max_tokens_over_the_servers_context_is_capped_and_said_once(folder, cap
 def test_a_setting_the_server_refuses_stops_the_stage_once(folder):
     with FakeVLLM(max_model_len=4096, report_max_model_len=False) as server:
         with pytest.raises(TranslatorRejected) as refused:
-            translate_folder(str(folder), config_for(server, concurrency=2), progress=quiet)
+            translate_folder(str(folder), config_for(server, concurrency=2))
         asked = sum(server.attempts.values())
     assert 'max_tokens=16384 cannot be greater than max_model_len=4096' in str(refused.value)
     assert 'stage stopped after 0 items' in str(refused.value)
@@ -131,7 +127,7 @@ def test_a_setting_the_server_refuses_stops_the_stage_once(folder):
 
 def test_prompt_over_character_budget_is_skipped_unsent(folder):
     with FakeVLLM() as server:
-        stats = translate_folder(str(folder), config_for(server, prompt_budget=2500), progress=quiet)
+        stats = translate_folder(str(folder), config_for(server, prompt_budget=2500))
         sent = sum(server.attempts.values())
     skipped = [r for r in lines(folder / 'translated.jsonl') if r['status'] == 'skipped']
     assert skipped and all(r['skip_reason'].startswith('prompt_too_long') for r in skipped)
@@ -141,8 +137,7 @@ def test_prompt_over_character_budget_is_skipped_unsent(folder):
 
 def test_token_budget_counts_with_server_tokenize(folder):
     with FakeVLLM() as server:
-        stats = translate_folder(str(folder), config_for(server, budget_unit='tokens', prompt_budget=600),
-                                 progress=quiet)
+        stats = translate_folder(str(folder), config_for(server, budget_unit='tokens', prompt_budget=600))
     assert stats['prompt_budget']['counted_by'] == 'server /tokenize'
     records = lines(folder / 'translated.jsonl')
     assert all((r['prompt_tokens'] > 600) == (r['status'] == 'skipped') for r in records)
@@ -153,7 +148,7 @@ def test_token_budget_counts_with_server_tokenize(folder):
 @pytest.mark.parametrize('stream', [True, False])
 def test_thinking_and_final_text_are_stored_apart(folder, reasoning, stream):
     with FakeVLLM(reasoning=reasoning) as server:
-        translate_folder(str(folder), config_for(server, stream=stream), progress=quiet)
+        translate_folder(str(folder), config_for(server, stream=stream))
     record = lines(folder / 'translated.jsonl')[0]
     assert record['thinking'].startswith('Let me follow the code')
     assert record['final'].startswith('We start from the given input')
@@ -164,7 +159,7 @@ def test_thinking_and_final_text_are_stored_apart(folder, reasoning, stream):
 @pytest.mark.parametrize('reasoning', ['reasoning_content', 'think'])
 def test_thought_cut_off_by_length_is_recorded_unfinished(folder, reasoning):
     with FakeVLLM(reasoning=reasoning, modes={'unfinished': 1.0}) as server:
-        translate_folder(str(folder), config_for(server), progress=quiet)
+        translate_folder(str(folder), config_for(server))
     record = lines(folder / 'translated.jsonl')[0]
     assert record['finish_reason'] == 'length' and record['thinking_closed'] is False
     assert record['final'] == '' and record['verdict'] == 'unfinished'
@@ -172,7 +167,7 @@ def test_thought_cut_off_by_length_is_recorded_unfinished(folder, reasoning):
 
 def test_translated_records_carry_what_build_needs(folder, toy_selected):
     with FakeVLLM() as server:
-        translate_folder(str(folder), config_for(server), progress=quiet)
+        translate_folder(str(folder), config_for(server))
     record = lines(folder / 'translated.jsonl')[0]
     source = next(r for r in toy_selected if r['id'] == record['id'])
     for key in ('problem_description', 'io_requirements', 'refcode', 'input', 'return_value'):
@@ -184,7 +179,7 @@ def test_translated_records_carry_what_build_needs(folder, toy_selected):
 def test_api_key_is_sent_but_never_written(folder, monkeypatch):
     monkeypatch.setenv('GROUNDTRACE_TRANSLATOR_API_KEY', 'sk-test-secret-123')
     with FakeVLLM(api_key='sk-test-secret-123') as server:
-        stats = translate_folder(str(folder), config_for(server), progress=quiet)
+        stats = translate_folder(str(folder), config_for(server))
     assert stats['done'] == 30 and stats['translator']['api_key_set'] is True
     for name in os.listdir(folder):
         assert 'sk-test-secret-123' not in (folder / name).read_text()

@@ -63,25 +63,21 @@ def translated_record(item, completion, *, model, prompt_chars, prompt_tokens=No
     return record
 
 
-class Progress:
-    """Counts of the stage, shown through the job's progress (``pipeline.progress.Progress``:
-    bar and ``progress.json``), a callback taking a snapshot dict, or a line on stderr."""
+class Tally:
+    """The stage's counts, reported to the job's progress when one is given
+    (``pipeline.progress.Progress``: the bar and ``progress.json``, which limit their own rate)."""
 
-    def __init__(self, total, callback=None, every=2.0, initial=0):
+    def __init__(self, total, progress=None, initial=0):
         self.total = total
-        self._job = callback if hasattr(callback, 'start_stage') else None
+        self._progress = progress
         self._reported = 0
-        if self._job:
-            self._job.start_stage('translate', total=total, initial=initial)
-            callback = None
+        if progress is not None:
+            progress.start_stage('translate', total=total, initial=initial)
         self.counts = collections.Counter()
         self.verdicts = collections.Counter()
         self.completion_tokens = 0
         self.prompt_tokens = 0
         self.start = time.monotonic()
-        self._callback = callback
-        self._every = every
-        self._last = 0.0
 
     def snapshot(self):
         elapsed = time.monotonic() - self.start
@@ -94,26 +90,15 @@ class Progress:
                 'tokens_per_s': round(self.completion_tokens / elapsed, 1) if elapsed > 0 else 0.0,
                 'eta_s': round(remaining / rate, 1) if rate > 0 else None}
 
-    def update(self, force=False):
-        now = time.monotonic()
-        if not force and now - self._last < (0.5 if self._job else self._every):
+    def update(self):
+        if self._progress is None:
             return
-        self._last = now
         snap = self.snapshot()
-        if self._job:
-            finished = snap['done'] + snap['skipped'] + snap['failed']
-            self._job.advance(finished - self._reported, counts=dict(
-                translated=snap['done'], skipped=snap['skipped'], failed=snap['failed'],
-                tokens_per_s=snap['tokens_per_s'], **{'verdict_' + k: v for k, v in self.verdicts.items()}))
-            self._reported = finished
-            if force:
-                self._job.end_stage()
-        elif self._callback:
-            self._callback(snap)
-        else:
-            print('translate: {done}/{total} done, {skipped} skipped, {failed} failed, {tokens_per_s} tok/s, '
-                  'ETA {eta}'.format(eta='{:.0f}s'.format(snap['eta_s']) if snap['eta_s'] is not None else '?',
-                                     **snap), file=sys.stderr, flush=True)
+        finished = snap['done'] + snap['skipped'] + snap['failed']
+        self._progress.advance(finished - self._reported, counts=dict(
+            translated=snap['done'], skipped=snap['skipped'], failed=snap['failed'],
+            tokens_per_s=snap['tokens_per_s'], **{'verdict_' + k: v for k, v in self.verdicts.items()}))
+        self._reported = finished
 
 
 async def translate_folder_async(folder, config, *, progress=None, selected=None):
@@ -125,7 +110,7 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
     failed = JsonlAppender(files.translate_failed)
     finished = done_ids(out.path)
     total = sum(1 for _ in iter_jsonl(selected))
-    tracker = Progress(total, progress, initial=len(finished))
+    tracker = Tally(total, progress, initial=len(finished))
     budget = {'unit': 'chars', 'limit': config.prompt_budget or DEFAULT_PROMPT_BUDGET_CHARS,
               'counted_by': 'characters'}
     try:
@@ -195,7 +180,7 @@ async def translate_folder_async(folder, config, *, progress=None, selected=None
     finally:
         out.close()
         failed.close()
-    tracker.update(force=True)
+    tracker.update()
     if budget['unit'] == 'tokens' and tokenizer:
         budget['counted_by'] = tokenizer
     stats = dict(tracker.snapshot(), counts=dict(tracker.counts), verdicts=dict(tracker.verdicts),
