@@ -12,6 +12,7 @@ import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from . import values
 from .baseline import normalise, paste_args, run_baseline
 from .job_folder import JobFolder
 from .jsonl import iter_jsonl
@@ -25,7 +26,7 @@ BIG_INT = re.compile(r'-?\b\d{12,}\b')
 def compare_item(record, timeout=5.0):
     """``(verdict, detail)``: ``equal``, ``differs``, ``quoting`` (the original's pasted
     arguments break on this input), or ``baseline_<status>``."""
-    kwargs = record['input']
+    kwargs = values.decode(record['input'])  # stored form → the values (PyEdu inputs: JSON as read)
     status, text, line_map = run_baseline(record['refcode'], record['funcname'], kwargs, timeout=timeout)
     if status != 'ok':
         return 'baseline_' + status, text[-500:]
