@@ -118,6 +118,13 @@ def test_upstream_key_replaces_the_browser_token(jupyter, fake):
     assert response.json()['model'] == fake.model  # the configured model filled in
 
 
+def test_max_tokens_over_the_endpoints_context_is_capped(jupyter, fake):
+    response = httpx.post(jupyter + ROUTE + '/v1/chat/completions', json=chat(False, max_tokens=fake.max_model_len + 1),
+                          headers=authed(), timeout=20)
+    assert response.status_code == 200, response.text
+    assert fake.bodies[-1]['max_tokens'] == fake.max_model_len
+
+
 def test_unauthenticated_requests_are_refused_and_not_forwarded(jupyter, fake):
     before = fake.counts['requests']
     post = httpx.post(jupyter + ROUTE + '/v1/chat/completions', json=chat(False), timeout=10)

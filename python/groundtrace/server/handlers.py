@@ -55,6 +55,19 @@ class TranslatorProxy(Configurable):
         # Several replicas may be configured for batch jobs; the interactive route uses the first.
         return normalise_url(self.url.split(',')[0]) if self.url else None
 
+    async def max_model_len(self, http, base, headers):
+        """The endpoint's context length as its /v1/models reports it (asked once), or None."""
+        known = getattr(self, '_max_model_len', {})
+        if base not in known:
+            try:
+                response = await http.get(base + '/models', headers=headers, timeout=10.0)
+                lengths = [m.get('max_model_len') for m in response.json().get('data', [])]
+                known[base] = min((n for n in lengths if isinstance(n, int)), default=None)
+            except (httpx.HTTPError, ValueError, AttributeError):
+                return None  # asked again next time
+            self._max_model_len = known
+        return known[base]
+
 
 def _error(status, message, kind):
     return {'error': {'message': message, 'type': kind, 'param': None, 'code': status}}
@@ -98,6 +111,11 @@ class ChatCompletionsHandler(_TranslatorHandler):
             return self.refuse(400, 'the request body is not JSON', 'invalid_request_error')
         if not body.get('model') and self.proxy.model:
             body['model'] = self.proxy.model
+        # vLLM refuses a max_tokens over its context (400 for every request): cap it there.
+        if isinstance(body.get('max_tokens'), int):
+            limit = await self.proxy.max_model_len(self.http, base, self.upstream_headers())
+            if limit and body['max_tokens'] > limit:
+                body['max_tokens'] = limit
         request = self.http.build_request('POST', base + '/chat/completions', json=body,
                                           headers=self.upstream_headers(),
                                           timeout=httpx.Timeout(self.proxy.timeout, connect=10.0))
