@@ -102,12 +102,15 @@ class RayNetnsCluster:
         code = ('import json, ray; ray.init(address={!r}, log_to_driver=False, logging_level="ERROR"); '
                 'print(json.dumps([{{"id": n["NodeID"], "alive": n["Alive"], "cpus": n["Resources"].get("CPU", 0)}} '
                 'for n in ray.nodes()]))').format(self.address)
-        proc = self.run([self.python, '-c', code], capture_output=True, text=True, timeout=120)
+        try:
+            proc = self.run([self.python, '-c', code], capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:  # a busy machine: ask again
+            return []
         if proc.returncode != 0:
             return []
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
-    def wait_for_nodes(self, n, timeout=180):
+    def wait_for_nodes(self, n, timeout=600):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if sum(1 for node in self.nodes() if node['alive']) >= n:

@@ -180,7 +180,7 @@ class RayExecutor:
     # -- the work
     def run(self, tasks):
         ray = self._ray
-        size = self.batch_items or max(16, 8 * max(a.cpus for a in self._actors))
+        size = self.batch_items or max(16, 8 * max((a.cpus for a in self._actors), default=1))
         fresh = batches_of(tasks, size)
         resend = deque()
         exhausted = False
