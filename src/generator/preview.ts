@@ -102,6 +102,15 @@ export class InputPreview {
         ? `${plural(records.length, 'record')} read as problems, and ${plural(malformed.length, 'malformed line')}:`
         : `Looks right: the first ${plural(records.length, 'record')} read as problems.`;
     box.append(element('div', `gt-message-${box.dataset.state}`, summary));
+    if (result.preview.input_format) {
+      box.append(
+        element(
+          'div',
+          'gt-note gt-preview-format',
+          `Detected format: ${result.preview.input_format} (run option --format auto).`
+        )
+      );
+    }
     if (malformed.length) {
       const list = malformedList(
         malformed.slice(0, 5),
