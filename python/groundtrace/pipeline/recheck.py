@@ -21,6 +21,9 @@ from .jsonl import JsonlAppender, iter_jsonl, repair_torn_tail
 from .trace_stage import trace_payload
 
 ADDRESS = re.compile(r' at 0x[0-9a-fA-F]+')
+# A second run stopped by a limit (a loaded machine's timeout, say) is not a reproduction
+# either: such items count as nondeterministic, and are counted apart in the stats.
+LIMIT_STATUSES = ('timeout', 'memory', 'crash', 'output_limit')
 MAX_DETAIL = 300
 
 
@@ -85,16 +88,18 @@ def nondeterministic_ids(folder):
 
 
 def recheck_stats(folder):
-    """``{checked, nondeterministic, ids, second_run_cpu_s, trace_cpu_s, cpu_ratio}``: the
+    """``{checked, nondeterministic, second_run_hit_a_limit, ids, second_run_cpu_s, trace_cpu_s,
+    cpu_ratio}``: the
     second runs' CPU against the first runs' (every item's), both as the children's own."""
-    checked, found, ids, second_ms = 0, 0, [], 0.0
+    checked, found, limited, ids, second_ms = 0, 0, 0, [], 0.0
     for rec in iter_jsonl(folder.rechecks):
         checked += 1
         second_ms += rec.get('cpu_ms') or 0.0
         if rec['nondeterministic']:
             found += 1
+            limited += rec.get('status') in LIMIT_STATUSES
             if len(ids) < 1000:
                 ids.append(rec['id'])
     first_ms = sum(rec.get('cpu_ms') or 0.0 for rec in iter_jsonl(folder.traces))
-    return {'checked': checked, 'nondeterministic': found, 'ids': ids, 'second_run_cpu_s': round(second_ms / 1000, 2), 'trace_cpu_s': round(first_ms / 1000, 2),
+    return {'checked': checked, 'nondeterministic': found, 'second_run_hit_a_limit': limited, 'ids': ids, 'second_run_cpu_s': round(second_ms / 1000, 2), 'trace_cpu_s': round(first_ms / 1000, 2),
             'cpu_ratio': round(second_ms / first_ms, 3) if first_ms else None}

@@ -109,6 +109,8 @@ class TraceStage(Stage):
         if checked:
             rows.append(('ok items: rechecked', checked['checked']))
             rows.append(('ok items: nondeterministic', checked['nondeterministic']))
+            if checked.get('second_run_hit_a_limit'):
+                rows.append(('  of which the second run hit a limit', checked['second_run_hit_a_limit']))
             if checked['cpu_ratio'] is not None:
                 rows.append(('second run CPU, % of trace CPU', round(100 * checked['cpu_ratio'])))
         return rows
