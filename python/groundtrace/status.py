@@ -27,8 +27,8 @@ def status_text(status):
     width = max([len(r['stage']) for r in rows] + [5])
     for row in rows:
         head = '{:<{}}  {:<8}'.format(row['stage'], width, row['status'])
-        if row['status'] == 'skipped':
-            lines.append('{}  {}'.format(head, row.get('note', '')))
+        if row['status'] in ('skipped', 'waiting'):
+            lines.append('{}  {}'.format(head, row.get('note', '')).rstrip())
             continue
         parts = ['{}/{}'.format(row['done'], _number(row.get('total')))]
         if row['status'] == 'running' and row.get('rate'):

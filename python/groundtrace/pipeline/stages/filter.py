@@ -1,5 +1,6 @@
 """Stage 1, filter: input problems → ``filtered.jsonl`` + ``rejected.jsonl`` (rules in ``pipeline/filter.py``)."""
 
+import itertools
 from collections import Counter
 
 from .. import filter as filter_rules
@@ -47,12 +48,9 @@ class FilterStage(Stage):
             sample = sampled_line_numbers((line_no for line_no, _ in read_problems(cfg.input)), cfg.sample, cfg.seed)
         progress.start_stage(self.name, total=cfg.limit if sample is None else len(sample), initial=0)
         with JsonlAppender(folder.filtered) as kept, JsonlAppender(folder.rejected) as rejected:
-            n = 0
             formats = Counter()
-            for line_no, record in read_problems(cfg.input, input_format=cfg.input_format, formats=formats):
-                n += 1
-                if cfg.limit is not None and n > cfg.limit:
-                    break
+            rows = read_problems(cfg.input, input_format=cfg.input_format, formats=formats)
+            for line_no, record in itertools.islice(rows, cfg.limit):  # no row past the limit is read
                 if sample is not None and line_no not in sample:
                     continue
                 progress.advance()
