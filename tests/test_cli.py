@@ -115,6 +115,9 @@ def test_kill_9_and_rerun_loses_and_duplicates_nothing(tmp_path, toy_data_path, 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not traces.exists() or len(ids(traces)) < 20):
         time.sleep(0.05)
+    running = groundtrace('status', str(out)).stdout
+    assert running.splitlines()[0].endswith(': running (pid {})'.format(job.pid)), running
+    assert any(line.split()[:2] == ['trace', 'running'] for line in running.splitlines()), running
     job.send_signal(signal.SIGKILL)
     job.wait()
     status = groundtrace('status', str(out)).stdout
