@@ -197,8 +197,7 @@ export class FormFields {
     this.problemsRow = field(
       'Problems',
       'How many input problems the job takes: the first N, or a sample of N drawn with the seed; empty: all.',
-      problems,
-      true
+      problems
     );
     this._problemsCount.id = `${problems.id}-count`;
     this.problemsRow.querySelector('label')!.htmlFor = this._problemsCount.id;

@@ -430,12 +430,14 @@ export class GeneratorPanel extends Widget {
       pairsPerProblem: this._form.pairsPerProblem,
       tracesPerProblem: this._form.tracesPerProblem
     };
-    const source =
-      this.model.state === 'running'
-        ? 'rates of this run'
-        : this._measured
-          ? `rates of Try ${TRY_PROBLEMS}`
-          : 'rates of the last run';
+    const live =
+      rates.traceItemsPerS !== base.traceItemsPerS ||
+      rates.translateSPerItem !== base.translateSPerItem;
+    const source = live
+      ? 'rates of this run'
+      : this._measured
+        ? `rates of Try ${TRY_PROBLEMS}`
+        : 'rates of the last run';
     this._estimate.textContent = `${describeEstimate(size, rates, estimateJob(size, rates))} (${source})`;
   }
 
@@ -449,12 +451,20 @@ export class GeneratorPanel extends Widget {
     this._measured = measuredRates(trial.stats);
     const folder = trial.folder;
     try {
-      const list = await this._connection.request<SampleList>({
-        type: 'samples',
-        output: folder,
-        limit: 1
-      });
-      const first = list.rows[0];
+      // the first narrated (verified) sample when translate ran, else the first item
+      const firstOf = async (verdict: string) =>
+        (
+          await this._connection.request<SampleList>({
+            type: 'samples',
+            output: folder,
+            verdict,
+            limit: 1
+          })
+        ).rows[0];
+      const first =
+        (trial.stages.some(stage => stage.stage === 'translate')
+          ? await firstOf('pass')
+          : undefined) ?? (await firstOf(''));
       if (first) {
         this._openSample(folder, first.id);
       } else {

@@ -624,3 +624,73 @@ test('says in words what is wrong and what to do: missing file, malformed lines,
   await panel(page).screenshot({ path: malformed });
   fs.copyFileSync(malformed, path.join(DOCS, 'panel-malformed.png'));
 });
+
+test('Try 5 runs every chosen stage on 5 problems in a scratch folder, opens its first sample and estimates the limited job', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  testInfo.setTimeout(JOB_TIMEOUT * 2);
+  await openPanel(page);
+  await fillForm(page, tmpPath, 'limited', 2);
+  const p = panel(page);
+  // the problem limit: the first 12 of the 30 problems
+  await p.locator('.gt-problems-count').fill('12');
+  await p.locator('.gt-problems-mode').selectOption('limit');
+  await p.locator('.gt-problems-count').press('Tab');
+  await p.screenshot({ path: testInfo.outputPath('panel-limit.png') });
+
+  await p.locator('.gt-try').click();
+  await expect(p.locator('.gt-try-result')).toContainText('Trying 5 problems');
+  // its first sample opens in the trace viewer
+  const viewer = page.locator('.jp-MainAreaWidget .gt-TraceViewer');
+  await expect(viewer).toBeVisible({ timeout: JOB_TIMEOUT });
+  await expect(p.locator('.gt-try-result')).toContainText('Try 5: finished');
+  await expect(p.locator('.gt-try-counts')).toContainText('filter: kept 5');
+  const folder = (await p.locator('.gt-try-folder').textContent())!.replace(
+    /^in /,
+    ''
+  );
+  expect(folder).toMatch(new RegExp(`^${tmpPath}/limited-try/\\d{8}T\\d{6}$`));
+  const trial = await readJson(page, `${folder}/stats.json`);
+  expect(trial.stages.filter.in).toBe(5);
+  for (const stage of STAGES) {
+    expect(trial.stages[stage], stage).toBeDefined();
+  }
+  const tab = page.locator('.jp-MainAreaWidget.gt-TraceViewerWidget');
+  expect(await tab.getAttribute('id')).toMatch(/^groundtrace-viewer-sample-/);
+
+  // the estimate, from Try's measured rates, for the 12 problems of the limit
+  const estimate = p.locator('.gt-estimate');
+  await expect(estimate).toHaveText(
+    /^Whole job: about .+ for 12 problems — trace .+ \(\d+ items at [\d.]+ items\/s\), translate .+ \(\d+ items at [\d.]+ s\/item\)\. \(rates of Try 5\)$/
+  );
+  await page.sidebar.open('left');
+  await p.screenshot({ path: testInfo.outputPath('panel-try.png') });
+  await page.theme.setDarkTheme();
+  await p.screenshot({ path: testInfo.outputPath('panel-try-dark.png') });
+  await viewer.screenshot({ path: testInfo.outputPath('try-sample-dark.png') });
+  await page.theme.setLightTheme();
+  await viewer.screenshot({ path: testInfo.outputPath('try-sample.png') });
+
+  // the job itself takes the limit: the engine reads 12 problems
+  await p.locator('.gt-start').click();
+  // during the run: the estimate stays, with the running stage's own rate once it has one
+  await expect(stageRow(page, 'trace')).toHaveAttribute(
+    'data-status',
+    'running',
+    { timeout: 60_000 }
+  );
+  await expect(estimate).toHaveText(/^Whole job: about .+ for 12 problems/);
+  await p.screenshot({
+    path: testInfo.outputPath('panel-estimate-running.png')
+  });
+  await expect(p.locator('.gt-state-badge')).toHaveText('Finished', {
+    timeout: JOB_TIMEOUT
+  });
+  const stats = await readJson(page, `${tmpPath}/limited/stats.json`);
+  expect(stats.stages.filter.in).toBe(12);
+  const settings = await readJson(page, `${tmpPath}/limited/job.json`);
+  expect(settings.limit).toBe(12);
+  // after the run, the estimate uses this run's own rates
+  await expect(estimate).toHaveText(/for 12 problems/);
+});
