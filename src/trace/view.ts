@@ -16,6 +16,13 @@ import {
   STEP_ACTIONS
 } from './actions';
 
+import {
+  compactRows,
+  foldTitle,
+  hasCompactText,
+  ICompactRow,
+  rowShowsStep
+} from './compactText';
 import { describeEvent, frameName } from './describe';
 import { element, scrollWithin } from '../common/dom';
 import { ICallRow, TraceModel } from './model';
@@ -23,6 +30,9 @@ import { VirtualList } from '../common/virtualList';
 
 /** Which tab of the view is showing (in the tabbed layout). */
 export type TraceTab = 'steps' | 'calls' | 'text';
+
+/** Which text the text pane shows: snoop's, or the compact text with its folds. */
+export type TextFormat = 'snoop' | 'compact';
 
 /** Tabs (inline, narrow) or every pane at once (the main-area viewer). */
 export type TraceLayout = 'tabs' | 'side-by-side';
@@ -225,31 +235,124 @@ export class TraceView extends Widget {
     callsPane.append(this._calls.node);
 
     const snoopPane = element('div', 'gt-pane gt-snoopPane');
-    snoopPane.append(element('div', 'gt-paneTitle', 'Snoop text'));
+    const snoopTitle = element('div', 'gt-paneTitle', 'Snoop text');
+    snoopPane.append(snoopTitle);
+    if (hasCompactText(this.model.doc)) {
+      // The compact format: the text the translator read (loops folded) or snoop's own.
+      snoopTitle.textContent = '';
+      const formats = element('div', 'gt-textFormats');
+      formats.setAttribute('role', 'radiogroup');
+      formats.setAttribute('aria-label', 'Text format');
+      for (const [format, label] of [
+        ['compact', 'Compact text'],
+        ['snoop', 'Snoop text']
+      ] as [TextFormat, string][]) {
+        const button = element('button', 'gt-textFormat', label);
+        button.type = 'button';
+        button.dataset.format = format;
+        button.setAttribute('role', 'radio');
+        button.addEventListener('click', () => this.showTextFormat(format));
+        this._formatButtons.set(format, button);
+        formats.appendChild(button);
+      }
+      snoopTitle.appendChild(formats);
+      this._textFormat = 'compact';
+    }
     this._snoop = new VirtualList({
       className: 'gt-snoopText',
       rowHeight: ROW_HEIGHT,
-      renderRow: index => {
-        const text = this.model.lines[index];
-        return element('div', 'gt-snoopLine', text === '' ? ' ' : text);
-      },
+      renderRow: index => this._renderTextRow(index),
       decorate: (row, index) => {
-        const [start, end] = this.model.textRange();
-        row.classList.toggle('gt-mod-current', index >= start && index < end);
+        const range = this.model.textRange();
+        const compact = this._textRows();
+        const current = compact
+          ? rowShowsStep(compact[index], this.model.doc, range)
+          : index >= range[0] && index < range[1];
+        row.classList.toggle('gt-mod-current', current);
       }
     });
     this._snoop.node.addEventListener('click', event => {
       const row = (event.target as HTMLElement).closest('.gt-snoopLine');
-      if (row instanceof HTMLElement && row.dataset.index) {
-        this.model.goTo(this.model.stepForTextLine(Number(row.dataset.index)));
+      if (!(row instanceof HTMLElement) || !row.dataset.index) {
+        return;
       }
+      const index = Number(row.dataset.index);
+      const compact = this._textRows()?.[index];
+      if (compact?.role === 'summary') {
+        this.toggleFold(compact.fold!);
+        return;
+      }
+      const line = compact ? compact.snoopLine : index;
+      this.model.goTo(this.model.stepForTextLine(line));
     });
-    this._snoop.setCount(this.model.lines.length);
     snoopPane.append(this._snoop.node);
+    this.showTextFormat(this._textFormat);
 
     body.append(sourcePane, variablesPane, callsPane, snoopPane);
     this.node.append(header, this._banner, tabs, this._description, body);
     this.showTab('steps');
+  }
+
+  get textFormat(): TextFormat {
+    return this._textFormat;
+  }
+
+  /** Shows snoop's text or (for a compact-format trace) the compact text. */
+  showTextFormat(format: TextFormat): void {
+    this._textFormat = hasCompactText(this.model.doc) ? format : 'snoop';
+    this._formatButtons.forEach((button, name) => {
+      const selected = name === this._textFormat;
+      button.classList.toggle('gt-mod-selected', selected);
+      button.setAttribute('aria-checked', String(selected));
+    });
+    this._rows = null;
+    this._snoop.setCount(this._textRows()?.length ?? this.model.lines.length);
+    this._renderSnoopHighlight();
+  }
+
+  /** Opens a fold of the compact text into its iterations, or closes it. */
+  toggleFold(fold: number): void {
+    if (this._expandedFolds.has(fold)) {
+      this._expandedFolds.delete(fold);
+    } else {
+      this._expandedFolds.add(fold);
+    }
+    this._rows = null;
+    this._snoop.setCount(this._textRows()?.length ?? 0);
+    this._snoop.refresh();
+  }
+
+  /** The compact text's rows, or null while snoop's text is shown. */
+  private _textRows(): ICompactRow[] | null {
+    if (this._textFormat !== 'compact') {
+      return null;
+    }
+    if (!this._rows) {
+      this._rows = compactRows(this.model.doc, this._expandedFolds);
+    }
+    return this._rows;
+  }
+
+  private _renderTextRow(index: number): HTMLElement {
+    const compact = this._textRows()?.[index];
+    const text = compact ? compact.text : this.model.lines[index];
+    const row = element('div', 'gt-snoopLine', text === '' ? ' ' : text);
+    if (compact && compact.role !== 'line') {
+      const fold = this.model.doc.compact!.folds[compact.fold!];
+      row.classList.add(
+        compact.role === 'inside' ? 'gt-mod-foldInside' : 'gt-mod-fold'
+      );
+      if (compact.header) {
+        row.classList.add('gt-mod-foldHeader');
+        row.setAttribute('aria-expanded', String(!!compact.expanded));
+        row.textContent = `${compact.expanded ? '▾' : '▸'} ${text.trimStart()}`;
+        row.style.paddingLeft = `${6 + (text.length - text.trimStart().length) * 7}px`;
+      }
+      row.title = `${foldTitle(fold)}: click to ${
+        this._expandedFolds.has(compact.fold!) ? 'fold' : 'show'
+      } them`;
+    }
+    return row;
   }
 
   /** Titles and aria text from the actions and their current key bindings. */
@@ -586,10 +689,17 @@ export class TraceView extends Widget {
   }
 
   private _renderSnoopHighlight(): void {
-    const [start] = this.model.textRange();
+    const range = this.model.textRange();
     this._snoop.refresh();
     if (this.isShowing('text')) {
-      this._snoop.scrollToIndex(start);
+      const compact = this._textRows();
+      const index = compact
+        ? Math.max(
+            0,
+            compact.findIndex(row => rowShowsStep(row, this.model.doc, range))
+          )
+        : range[0];
+      this._snoop.scrollToIndex(index);
       this._snoop.refresh();
     }
   }
@@ -621,4 +731,8 @@ export class TraceView extends Widget {
   private _collapsed = new Set<number>();
   private _currentCall: ICallRow['node'] | null | undefined = undefined;
   private _snoop!: VirtualList;
+  private _textFormat: TextFormat = 'snoop';
+  private _formatButtons = new Map<TextFormat, HTMLButtonElement>();
+  private _expandedFolds = new Set<number>();
+  private _rows: ICompactRow[] | null = null;
 }
