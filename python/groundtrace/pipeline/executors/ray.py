@@ -7,8 +7,8 @@ nothing forks inside a Ray worker, whose gRPC threads a fork would hang. A batch
 problems, never part of one, so a problem's items share the pool's parsed source.
 
 Reports stream back batch by batch and the stage appends them as they come. When an actor or
-its node dies, the batches it held are sent to the other actors; no node is used again once
-its actor died, and new nodes that join during the run get actors. The stage keeps the first
+its node dies, the batches it held are sent to the other actors; a node that is gone (or whose
+actors failed three times) is not used again, and new nodes that join during the run get actors. The stage keeps the first
 report of each id, so a resent item is never written twice.
 """
 
@@ -21,6 +21,8 @@ from ..job import JobError
 BATCHES_PER_ACTOR = 2     # in flight per actor: one running, one waiting in its queue
 WAIT_S = 2.0              # how often the driver looks for new nodes while it waits
 NO_NODE_TIMEOUT_S = 120   # how long work may wait for a node to run on before the job fails
+RETRY_NODE_S = 5.0        # a node whose actor failed gets a new one after this long
+MAX_NODE_FAILURES = 3     # ... unless its actors failed this many times
 
 
 class RayExecutorError(JobError):
@@ -54,10 +56,11 @@ class _Actor:
 
 
 class _Node:
-    __slots__ = ('node_id', 'ip', 'done', 'started', 'lost')
+    __slots__ = ('node_id', 'ip', 'done', 'started', 'lost', 'failures', 'failed_at')
 
     def __init__(self, node_id, ip):
         self.node_id, self.ip, self.done, self.started, self.lost = node_id, ip, 0, None, False
+        self.failures, self.failed_at = 0, None
 
 
 def batches_of(tasks, size):
@@ -135,6 +138,8 @@ class RayExecutor:
             node = self._nodes.setdefault(node_id, _Node(node_id, info.get('NodeManagerAddress', '?')))
             if node.lost or node_id in have:
                 continue
+            if node.failed_at is not None and time.monotonic() - node.failed_at < RETRY_NODE_S:
+                continue
             node_cpus = int(info['Resources']['CPU'])
             per_actor = min(self.cpus_per_actor or node_cpus, node_cpus)
             for _ in range(max(1, node_cpus // per_actor)):
@@ -165,7 +170,13 @@ class RayExecutor:
         if actor not in self._actors:
             return
         self._actors.remove(actor)
-        self._nodes[actor.node_id].lost = True
+        # A node that is gone, or keeps failing, is not used again in this run; one that is
+        # alive (an actor that could not be placed yet, say) gets another actor later.
+        node = self._nodes[actor.node_id]
+        node.failures += 1
+        node.failed_at = time.monotonic()
+        alive = {info['NodeID'] for info in self._alive_nodes()}
+        node.lost = actor.node_id not in alive or node.failures >= MAX_NODE_FAILURES
         for batch in actor.inflight.values():
             resend.appendleft(batch)
         lost_items = sum(len(b) for b in actor.inflight.values())
