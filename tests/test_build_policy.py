@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from groundtrace.pipeline.build import build_dataset
 
 BASE = {'problem_description': 'Add one.', 'io_requirements': 'x is an int', 'refcode': 'def f(x):\n    return x + 1',

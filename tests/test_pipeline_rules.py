@@ -3,7 +3,11 @@
 import gzip
 import json
 
-from groundtrace.pipeline.build import answer_after_thinking, build_dataset, question_text
+from groundtrace.pipeline.build import (
+    answer_after_thinking,
+    build_dataset,
+    question_text,
+)
 from groundtrace.pipeline.compare import output_matches
 from groundtrace.pipeline.filter import filter_problem, input_fits, shard_of
 from groundtrace.pipeline.records import Malformed, read_problems

@@ -1,6 +1,7 @@
 """groundtrace.verify: answer extraction, parsed comparison, grounding, trace mentions, code, policies."""
 
 import pytest
+
 from groundtrace.verify import (
     POLICIES,
     extract_answer,
