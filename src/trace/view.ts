@@ -319,7 +319,7 @@ export class TraceView extends Widget {
     }
     this._rows = null;
     this._snoop.setCount(this._textRows()?.length ?? 0);
-    this._snoop.refresh();
+    this._renderSnoopHighlight(); // the current step's row, wherever it is now
   }
 
   /** The compact text's rows, or null while snoop's text is shown. */
