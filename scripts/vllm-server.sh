@@ -22,8 +22,12 @@ done
 # is shared and generation nearly stops. Unpinned, one thread, it runs where the kernel finds room.
 export VLLM_TARGET_DEVICE=cpu VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-2} HF_HUB_OFFLINE=1 \
   VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 TOKENIZERS_PARALLELISM=false \
-  VLLM_CPU_OMP_THREADS_BIND=${VLLM_CPU_OMP_THREADS_BIND:-nobind} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+  VLLM_CPU_OMP_THREADS_BIND=${VLLM_CPU_OMP_THREADS_BIND:-nobind} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} \
+  VLLM_EXECUTE_MODEL_TIMEOUT_SECONDS=${VLLM_EXECUTE_MODEL_TIMEOUT_SECONDS:-3600} \
+  VLLM_ENGINE_READY_TIMEOUT_S=${VLLM_ENGINE_READY_TIMEOUT_S:-3600}
+# (A step of the engine can take minutes on a starved CPU; vLLM's 300 s default then ends it.)
 exec "$ROOT/.venv-vllm/bin/python" -m vllm.entrypoints.openai.api_server \
   --model "$MODEL_DIR" --served-model-name "${GROUNDTRACE_DEMO_MODEL_NAME:-smollm2-135m-instruct-demo}" \
   --host 127.0.0.1 --port "$port" --enforce-eager --max-model-len "${GROUNDTRACE_DEMO_MAX_MODEL_LEN:-8192}" \
+  --max-num-batched-tokens 2048 \
   "${args[@]}"
