@@ -30,11 +30,9 @@ export class InputPreview {
   /** The input file's problem count, when the kernel counted it (Preview.lines). */
   get lines(): number | null {
     const result = this._result;
-    const preview =
-      result && 'preview' in result
-        ? (result.preview as Preview & { lines?: number | null })
-        : null;
-    return preview?.lines ?? null;
+    return result && 'preview' in result
+      ? (result.preview.lines ?? null)
+      : null;
   }
 
   /** Asks the kernel for the first records of the input file and its malformed lines. */
