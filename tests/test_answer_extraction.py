@@ -41,7 +41,7 @@ def scores(rows):
         stating += row['states_answer']
         if (answer is not None or row['states_answer']) and not correct:
             misses.append((row['form'], row['stated'], answer))
-    return right / extracted, right / stating, misses
+    return (right / extracted if extracted else None), (right / stating if stating else None), misses
 
 
 def test_the_set_is_large_and_mixed():
