@@ -65,11 +65,13 @@ def main():
     parser.add_argument('--url', help='a running vLLM (…/v1); default: start the demo one')
     parser.add_argument('--model', default='smollm2-135m-instruct-demo')
     parser.add_argument('--items', type=int, default=12)
+    parser.add_argument('--skip', type=int, default=0,
+                        help='start this far into the toy items (use items a running server has not seen)')
     args = parser.parse_args()
     from toy_traces import TOY_IDS, trace_record
     with open(REPO / 'data' / 'pyedu_toy.jsonl') as f:
         problems = {p['meta']['msgidx']: p for p in map(json.loads, f)}
-    records = [trace_record(problems[i]) for i in TOY_IDS[:args.items]]
+    records = [trace_record(problems[i]) for i in TOY_IDS[args.skip:args.skip + args.items]]
     server = None
     if not args.url:
         from real_vllm import start_server
