@@ -226,7 +226,8 @@ test('A traced cell shows its Out[n], its prints, and its error at the line that
 });
 
 test('A rebound step key (Settings → Keyboard Shortcuts) steps the trace and shows in its titles', async ({
-  page
+  page,
+  tmpPath
 }) => {
   // What the Keyboard Shortcuts editor saves when Next is rebound from → to J.
   await page.evaluate(async () => {
@@ -252,8 +253,13 @@ test('A rebound step key (Settings → Keyboard Shortcuts) steps the trace and s
       })
     );
   });
-  await page.reload();
+  // Load the app again so the shortcuts are read anew, in the test's own folder (a
+  // plain reload can restore another folder, and new notebooks go there).
+  await page.goto(`tree/${tmpPath}`);
   await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+  await expect
+    .poll(() => page.filebrowser.getCurrentDirectory(), { timeout: 30_000 })
+    .toBe(tmpPath);
   await page.notebook.createNew('rebound.ipynb');
   await typeInFirstCell(page, CODE);
   await page.locator('.jp-Cell').first().locator('.jp-InputPrompt').click();
