@@ -101,6 +101,17 @@ def test_build_turns_a_translated_file_into_training_data(toy_run, tmp_path, toy
     assert len(ids_or_lines(out / 'train.jsonl')) == len(selected)
 
 
+def test_status_into_a_closed_pipe_ends_quietly(toy_run):
+    out, _ = toy_run
+    # As `groundtrace status F | head -0`: the reader is gone before anything is written.
+    proc = subprocess.Popen([sys.executable, '-m', 'groundtrace.cli', 'status', str(out)], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait() == 141
+    assert stderr == ''
+
+
 def ids_or_lines(path):
     return open(path).read().splitlines()
 

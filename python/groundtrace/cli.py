@@ -186,14 +186,21 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         if args.command in translate_cli.COMMANDS:
-            return translate_cli.run_command(args)
-        return {'run': cmd_run, 'merge': cmd_merge, 'status': cmd_status}[args.command](args)
+            status = translate_cli.run_command(args)
+        else:
+            status = {'run': cmd_run, 'merge': cmd_merge, 'status': cmd_status}[args.command](args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return status
     except (FolderLocked, JobError, InputError, translate_cli.TranslatorUnavailable) as exc:
         print('groundtrace: error: {}'.format(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print('groundtrace: interrupted; rerun the same command to resume', file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader left (`groundtrace status F | head`): no traceback, and none at exit either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == '__main__':
