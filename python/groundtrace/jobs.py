@@ -93,10 +93,24 @@ def check_translator(url):
                               'or untick the translate stage')
 
 
+RAY_HINT = ('start the cluster (ray start --head --port PORT on the head node) or fix the Ray address, '
+            'or choose the local executor')
+
+
+def check_ray(address):
+    """Raise a JobRequestError naming the address when no Ray cluster answers there."""
+    from .pipeline.executors.ray import RayExecutorError, check_address
+    try:
+        check_address(address)
+    except RayExecutorError as exc:
+        raise JobRequestError(str(exc), RAY_HINT)
+
+
 # Known failures of a job, as (pattern in its error, what the user can do).
 FAILURE_HINTS = (
     (r'other settings', 'use a new output folder, or the same settings to resume this one'),
     (r'FolderLocked|another groundtrace job', 'wait for that job or cancel it, or choose another output folder'),
+    (r'Ray unreachable|running Ray (instance|cluster)|ray\.init|ray executor needs Ray', RAY_HINT),
     (r'translat\w* .*(unreachable|connect|refused)|Connection ?(refused|Error)',
      'start the translator server or fix its endpoint in the options, then resume'),
     (r'No such file|not found', 'check the input path'),
@@ -246,6 +260,8 @@ class JobManager:
             raise JobRequestError('no stage chosen', 'tick at least one stage')
         if 'translate' in (options.get('stages') or ()) and options.get('translator_url'):
             check_translator(options['translator_url'])
+        if options.get('executor') == 'ray':
+            check_ray(options.get('ray_address'))
         with self._lock:
             existing = self._jobs.get(output)
             if existing and existing.poll() in ('running', 'cancelling'):

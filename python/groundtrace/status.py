@@ -38,7 +38,19 @@ def status_text(status):
         for label, n in row.get('counts', {}).items():
             lines.append('{:<{}}    {:<34} {:>8}'.format('', width, label, _number(n)))
     for node in progress.get('nodes') or []:
-        lines.append('node {}: {} done, {}/s{}'.format(node['node'], node.get('done', 0),
-                                                      _number(node.get('rate')),
-                                                      '' if node.get('alive', True) else ' (lost)'))
+        lines.append('node ' + node_text(node))
     return '\n'.join(lines)
+
+
+def _plural(n, word):
+    return '{} {}{}'.format(_number(n), word, '' if n == 1 else 's')
+
+
+def node_text(node):
+    """One node of a Ray job (progress.json ``nodes``): "127.0.0.1: 1 actor, 2 CPUs, 120 done,
+    14.2/s", "(lost)" once it has no actor left; the panel's node rows say the same."""
+    parts = [_plural(node.get('actors', 0), 'actor'), _plural(node.get('cpus', 0), 'CPU'),
+             '{} done'.format(node.get('done', 0))]
+    if node.get('rate'):
+        parts.append('{}/s'.format(_number(node['rate'])))
+    return '{}: {}{}'.format(node['node'], ', '.join(parts), '' if node.get('alive', True) else ' (lost)')

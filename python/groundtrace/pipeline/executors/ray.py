@@ -12,6 +12,7 @@ actors failed three times) is not used again, and new nodes that join during the
 report of each id, so a resent item is never written twice.
 """
 
+import socket
 import time
 from collections import deque
 from dataclasses import asdict
@@ -23,10 +24,29 @@ WAIT_S = 2.0              # how often the driver looks for new nodes while it wa
 NO_NODE_TIMEOUT_S = 120   # how long work may wait for a node to run on before the job fails
 RETRY_NODE_S = 5.0        # a node whose actor failed gets a new one after this long
 MAX_NODE_FAILURES = 3     # ... unless its actors failed this many times
+CONNECT_CHECK_S = 5.0     # how long a host:port address may take to accept a connection
 
 
 class RayExecutorError(JobError):
     pass
+
+
+def check_address(address, timeout=CONNECT_CHECK_S):
+    """Raise a RayExecutorError naming the address when nothing listens at a ``host:port`` one.
+
+    ``ray.init`` retries an address nobody answers at for minutes, logging only warnings, so
+    a job (and the panel's Start) checks first. ``auto``, ``local`` and ``ray://`` addresses
+    are Ray's own business (``auto`` without a cluster fails at once in words)."""
+    address = (address or 'auto').strip()
+    host, _, port = address.rpartition(':')
+    if address in ('auto', 'local') or '://' in address or not host or not port.isdigit():
+        return
+    try:
+        with socket.create_connection((host.strip('[]'), int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise RayExecutorError('Ray unreachable: nothing answers at {} ({})'.format(address, reason))
 
 
 class TraceActor:
@@ -98,6 +118,7 @@ class RayExecutor:
         except ImportError:
             raise RayExecutorError('the ray executor needs Ray on this machine and every node: '
                                    'pip install "groundtrace[ray]"')
+        check_address(self.address)
         self._ray = ray
         ray.init(address=self.address, log_to_driver=False, logging_level='WARNING',
                  include_dashboard=False)
