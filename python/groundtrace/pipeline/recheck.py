@@ -1,18 +1,23 @@
-"""Every kept trace reproduces: each ``ok`` item is traced a second time in a fresh child.
+"""Every kept trace reproduces: each ``ok`` item is traced a second time, in another pool.
 
-The second run gets the same payload (without the structured trace, which it does not need)
-in a child forked from the same clean pool state as the first. An item whose status or
-normalised trace text (memory addresses removed) differs is ``nondeterministic``; select
-leaves it out unless asked to keep it. Results go to ``rechecks.jsonl`` (``{id,
-nondeterministic, status, detail, cpu_ms}``), appended as they come, so a killed job resumes.
+The second runs happen after the trace stage's own runs, in a second executor started for
+them: for the local executor a new bubblewrap sandbox and a new pool process (a new fork
+server, so a new address-space layout under ASLR, its own heap history and per-process
+state), for Ray new actors. Each gets the same payload (without the structured trace, which
+it does not need). An item whose status or normalised trace text (` at 0x…` addresses
+removed) differs is ``nondeterministic``; select leaves it out unless asked to keep it.
+Results go to ``rechecks.jsonl`` (``{id, nondeterministic, status, detail, cpu_ms}``),
+appended as they come, so a killed job resumes (only items not in it yet are run again, and
+no second pool is started when there are none).
 
-What this catches: anything that differs between two runs of the same item in this engine —
-``numpy.random``/``random`` without a seed, ``time``, ``os.urandom``, ``id()`` and
-address-based hashes or orderings that reach the printed values, a set of objects whose
-order follows addresses, timing-dependent branches. What it cannot catch: a difference that
-happens to repeat in both runs (a draw that gives the same value twice, a clock read that
-lands in the same second), and anything that depends on the machine or the date rather than
-the run (both runs share them).
+What this catches: anything that differs between two runs of the same item in two pools —
+``numpy.random``/``random`` without a seed, ``time``, ``os.urandom``, ``uuid``, ``id()`` and
+address-based hashes or orderings that reach the printed values (a set of plain objects, the
+hash of an object or of a ``typing`` alias: the pools' addresses differ), timing-dependent
+branches. What it cannot catch: a difference that happens to repeat in both runs (a draw
+that gives the same value twice, a clock read that lands in the same second, two addresses
+that happen to agree), and anything that depends on the machine, the date or the
+environment rather than the run (both pools share them).
 """
 
 import re
@@ -49,25 +54,30 @@ def recheck_id(item_id):
     return '{}#recheck'.format(item_id)
 
 
-def recheck_traces(folder, executor, cfg, progress=None, counts=None):
-    """Trace each ok item of ``traces.jsonl`` not yet in ``rechecks.jsonl`` again; append the
-    verdicts; return ``recheck_stats``. ``counts`` (the trace stage's progress counts) gets
-    ``rechecked`` and ``nondeterministic``."""
+def recheck_traces(folder, open_executor, cfg, progress=None, counts=None):
+    """Trace each ok item of ``traces.jsonl`` not yet in ``rechecks.jsonl`` again, in the
+    executor ``open_executor()`` starts (a context manager; not started when nothing is left
+    to recheck); append the verdicts; return ``recheck_stats``. ``counts`` (the trace stage's
+    progress counts) gets ``rechecked`` and ``nondeterministic``."""
     repair_torn_tail(folder.rechecks)
     done = {rec['id'] for rec in iter_jsonl(folder.rechecks)}
+
+    def to_recheck():
+        return (record for record in iter_jsonl(folder.traces) if record['status'] == 'ok' and record['id'] not in done)
+
+    if next(to_recheck(), None) is None:
+        return recheck_stats(folder)
     pending = {}
 
     def tasks():
-        for record in iter_jsonl(folder.traces):
-            if record['status'] != 'ok' or record['id'] in done:
-                continue
+        for record in to_recheck():
             pending[recheck_id(record['id'])] = {'id': record['id'], 'status': record['status'],
                                                  'trace': record.get('trace')}
             payload = trace_payload(record, record, cfg.max_trace_lines, 'none', getattr(cfg, 'trace_format', None))
             yield recheck_id(record['id']), 'trace', payload
 
     counts = counts if counts is not None else {}
-    with JsonlAppender(folder.rechecks) as out:
+    with open_executor() as executor, JsonlAppender(folder.rechecks) as out:
         for report in executor.run(tasks()):
             first = pending.pop(report['id'], None)
             if first is None:

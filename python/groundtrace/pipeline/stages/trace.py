@@ -69,9 +69,11 @@ class TraceStage(Stage):
                 traces.write(record)  # last: an item counts as done once its record is written
                 counts[record['status']] += 1
                 progress.advance(counts=dict(counts), nodes=nodes() if nodes else None)
-            if cfg.recheck:  # every ok item once more, in a fresh child (pipeline/recheck.py)
-                recheck.recheck_traces(folder, executor, cfg, progress, counts)
         ctx.stats['sandbox'] = 'bubblewrap' if executor.sandboxed else 'process limits only'
+        if cfg.recheck:
+            # Every ok item once more, in a second executor started for it (its own sandbox
+            # and pool process, so addresses and per-process state differ): pipeline/recheck.py.
+            recheck.recheck_traces(folder, lambda: open_executor(cfg, limits, ctx.log), cfg, progress, counts)
         return self.stats_of(folder)
 
     @staticmethod
