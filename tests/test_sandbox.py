@@ -16,7 +16,7 @@ TRACE_OK = {'refcode': 'def main_solution(n):\n    return n + 1\n', 'funcname': 
 @pytest.fixture(scope='module')
 def pool():
     os.environ['GROUNDTRACE_TEST_SECRET'] = 'hunter2'
-    with WorkerPool(2, Limits(timeout=3, memory_mb=512, output_bytes=1 << 16), log=lambda m: None) as p:
+    with WorkerPool(2, Limits(timeout=3, wall_factor=2, memory_mb=512, output_bytes=1 << 16), log=lambda m: None) as p:
         yield p
     del os.environ['GROUNDTRACE_TEST_SECRET']
 
@@ -84,6 +84,20 @@ def test_threads_that_never_end_do_not_hold_the_item(pool):
 
 def test_an_endless_loop_times_out(pool):
     assert run(pool, 'while True: pass')['status'] == 'timeout'
+
+
+def test_the_time_limit_is_cpu_time():
+    # The wall-time backstop far away: even on a loaded machine the loop's CPU second comes first.
+    with WorkerPool(1, Limits(timeout=1, wall_factor=60), log=lambda m: None) as pool:
+        (report,) = pool.run([('loop', 'exec', {'code': 'while True: pass'})])
+    assert (report['status'], report['error']) == ('timeout', 'CPU time limit')
+    assert report['cpu_ms'] > 500  # (rusage may count a little less than the kernel's limit)
+
+
+def test_code_that_sleeps_is_stopped_by_the_wall_time_backstop(pool):
+    report = run(pool, 'import time\ntime.sleep(60)')
+    assert (report['status'], report['error']) == ('timeout', 'wall time limit of 6 s')
+    assert report['cpu_ms'] < 1000 and 6000 <= report['elapsed_ms'] < 60000
 
 
 def test_flooding_stdout_hits_the_output_limit(pool):

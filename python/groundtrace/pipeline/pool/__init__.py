@@ -46,12 +46,20 @@ PREPARE = {
 
 @dataclass
 class Limits:
-    timeout: float = 5.0            # wall seconds per item
+    # The time limit is CPU time (RLIMIT_CPU, whole seconds, rounded up), so that a loaded
+    # machine does not turn an item into a timeout in one run and not in the next; a wall-time
+    # backstop of ``wall_factor`` times it stops code that sleeps or waits (docs/engine.md).
+    timeout: float = 5.0            # CPU seconds per item
+    wall_factor: float = 10.0       # wall-time backstop: timeout × this
     memory_mb: int = 1024           # RLIMIT_AS
     nproc: int = 32                 # RLIMIT_NPROC (per item uid when root)
     output_bytes: int = 1 << 20     # stdout+stderr of the item, and RLIMIT_FSIZE
     result_bytes: int = 64 << 20    # the report the child sends back
     hash_seed: str = '0'            # PYTHONHASHSEED of the pool, so of every child
+
+    @property
+    def wall_timeout(self):
+        return self.timeout * self.wall_factor
 
 
 def exec_item(payload):

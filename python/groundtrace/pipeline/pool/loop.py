@@ -2,7 +2,7 @@
 
 ``Pool.serve`` reads tasks from stdin (JSON lines), keeps at most ``workers`` children
 running, drains each child's output pipe (counted, first bytes kept, capped) and result pipe,
-kills a child past its wall-time deadline, reaps it, kills whatever it left behind, and writes
+kills a child past its wall-time backstop, reaps it, kills whatever it left behind, and writes
 one report line per item to stdout. What a child does is ``child.run_child``; how its end
 becomes a status is ``status.classify``.
 """
@@ -90,7 +90,7 @@ class Pool:
         r = _Running()
         r.task_id, r.pid, r.slot, r.out_fd, r.res_fd, r.scratch = task['id'], pid, slot, out_r, res_r, scratch
         r.started = time.monotonic()
-        r.deadline = r.started + self.limits.timeout
+        r.deadline = r.started + self.limits.wall_timeout  # the CPU limit's backstop (RLIMIT_CPU: child.py)
         r.out_bytes, r.out_head, r.res_buf, r.killed_for, r.exit, r.rusage = 0, b'', b'', None, None, None
         self.running[pid] = r
 
@@ -198,7 +198,7 @@ class Pool:
                   'output_head': r.out_head.decode('utf-8', 'replace')}
         head, body = read_frame(r.res_buf, json.loads)
         report['status'], error = classify(r.killed_for, head, r.exit, cpu_ms,
-                                           self.limits.timeout, self.limits.output_bytes)
+                                           self.limits.timeout, self.limits.output_bytes, self.limits.wall_timeout)
         if error is not None:
             report['error'] = error
         line = json.dumps(report, ensure_ascii=False).encode('utf-8', 'surrogatepass')

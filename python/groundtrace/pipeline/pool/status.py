@@ -35,10 +35,11 @@ def read_frame(buf, loads):
     return head, body
 
 
-def classify(killed_for, head, wait_status, cpu_ms, timeout_s, output_bytes):
-    """``(status, error)`` of an item (error may be None)."""
+def classify(killed_for, head, wait_status, cpu_ms, timeout_s, output_bytes, wall_s=None):
+    """``(status, error)`` of an item (error may be None). ``timeout_s`` is the CPU limit,
+    ``wall_s`` the wall-time backstop the pool killed a ``timeout`` item at."""
     if killed_for is not None:
-        return killed_for, {'timeout': 'wall time limit of {} s'.format(timeout_s),
+        return killed_for, {'timeout': 'wall time limit of {} s'.format(timeout_s if wall_s is None else wall_s),
                             'output_limit': 'output over {} bytes'.format(output_bytes),
                             }.get(killed_for, killed_for)
     if head is not None:
