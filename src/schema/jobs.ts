@@ -80,7 +80,7 @@ export interface JobOptions {
    */
   max_trace_lines?: number;
   /**
-   * Wall-time limit per item in seconds; the CPU limit follows it.
+   * CPU-time limit per item in seconds (RLIMIT_CPU); the pool also stops an item at ten times it in wall time (code that sleeps).
    */
   timeout?: number;
   /**
