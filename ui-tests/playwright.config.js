@@ -13,6 +13,9 @@ const TRANSLATOR_PORT = Number(
 // GROUNDTRACE_UI_REAL_VLLM=1: the translator is the real vLLM (the demo's, CPU build) and
 // only the *.real-vllm.spec.ts tests run; without it they are left out.
 const REAL_VLLM = process.env.GROUNDTRACE_UI_REAL_VLLM === '1';
+// GROUNDTRACE_UI_VLLM_RUNNING=1: that vLLM is already up on the translator port (scripts/test.sh
+// starts one for the whole run, shared with pytest), so none is started here.
+const VLLM_RUNNING = process.env.GROUNDTRACE_UI_VLLM_RUNNING === '1';
 const REAL_VLLM_MODEL = 'smollm2-135m-instruct-demo';
 const PYTHON =
   process.env.GROUNDTRACE_PYTHON ||
@@ -45,20 +48,22 @@ module.exports = {
     }
   },
   webServer: [
-    REAL_VLLM
-      ? {
-          command: `bash ../scripts/vllm-server.sh --port ${TRANSLATOR_PORT}`,
-          url: `http://127.0.0.1:${TRANSLATOR_PORT}/health`,
-          timeout: 900 * 1000, // about 80 s idle; a busy 2-core machine takes longer
-          reuseExistingServer: !process.env.CI
-        }
-      : {
-          // Slow enough chunks that a test can stop a narration mid-stream.
-          command: `${PYTHON} ../tests/fake_vllm.py --port ${TRANSLATOR_PORT} --chunk-delay 0.12 --words-per-chunk 3`,
-          url: `http://127.0.0.1:${TRANSLATOR_PORT}/health`,
-          timeout: 30 * 1000,
-          reuseExistingServer: !process.env.CI
-        },
+    REAL_VLLM && VLLM_RUNNING
+      ? null
+      : REAL_VLLM
+        ? {
+            command: `bash ../scripts/vllm-server.sh --port ${TRANSLATOR_PORT}`,
+            url: `http://127.0.0.1:${TRANSLATOR_PORT}/health`,
+            timeout: 900 * 1000, // about 80 s idle; a busy 2-core machine takes longer
+            reuseExistingServer: !process.env.CI
+          }
+        : {
+            // Slow enough chunks that a test can stop a narration mid-stream.
+            command: `${PYTHON} ../tests/fake_vllm.py --port ${TRANSLATOR_PORT} --chunk-delay 0.12 --words-per-chunk 3`,
+            url: `http://127.0.0.1:${TRANSLATOR_PORT}/health`,
+            timeout: 30 * 1000,
+            reuseExistingServer: !process.env.CI
+          },
     {
       command: `GROUNDTRACE_UI_TRANSLATOR_PORT=${TRANSLATOR_PORT} ${
         REAL_VLLM ? `GROUNDTRACE_UI_TRANSLATOR_MODEL=${REAL_VLLM_MODEL} ` : ''
@@ -67,5 +72,5 @@ module.exports = {
       timeout: 120 * 1000,
       reuseExistingServer: !process.env.CI
     }
-  ]
+  ].filter(Boolean)
 };
