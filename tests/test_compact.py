@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from groundtrace.compact import LEVELS, describe_values
+from groundtrace.compact import LEVELS, compact_levels, describe_values
 from groundtrace.pipeline.trace_format import apply_format, folding_stats, tracer_limits
 from groundtrace.tracer import trace_call
 from groundtrace.verify import verify_narration
@@ -57,6 +57,8 @@ def _compact(source, kwargs, max_lines=300, raw_lines=None):
 _HEADER = re.compile(r'^ *\.{6,} \[(?:loop at line (\d+)|calls to (.+) at line (\d+)): '
                      r'(?:iterations|calls) (\d+) to (\d+) of (\d+) folded\]$')
 _DETAIL = re.compile(r'^ *\.{6,} {5}(\S.*)$')
+_CALL = re.compile(r'^ *\.{6,} \[call to (.+?) folded \((\d+) lines, its path shown above\): (.*) -> returned (.*)\]$')
+_RECURSION = re.compile(r'^ *\.{6,} \[recursion into (.+): levels (\d+) to (\d+) of (\d+) folded, the (calls|returns)\]$')
 _SUFFIX = re.compile(r', (increasing|decreasing|changing (\d+) times(?: between (.+))?)$')
 
 
@@ -73,13 +75,64 @@ def _recorded(events, first, end):
             for name, value in event['changes']:
                 values.setdefault(name, []).append(value)
         elif parents.get(event['frame']) == frame:
-            if event['kind'] == 'call':
-                calls[event['function']] = calls.get(event['function'], 0) + 1
-                for name, value in event['changes']:
-                    values.setdefault((event['function'], name), []).append(value)
-            if event['kind'] == 'return' and 'value' in event:
-                returned.setdefault(event['function'], []).append(event['value'])
+            _record_call_event(event, values, returned, calls)
     return values, returned, calls
+
+
+def _record_call_event(event, values, returned, calls):
+    """An event of a call the fold's own frame made: its arguments, count and returned value."""
+    if event['kind'] == 'call':
+        calls[event['function']] = calls.get(event['function'], 0) + 1
+        for name, value in event['changes']:
+            values.setdefault((event['function'], name), []).append(value)
+    if event['kind'] == 'return' and 'value' in event:
+        returned.setdefault(event['function'], []).append(event['value'])
+
+
+def _recorded_levels(events, first, end, function):
+    """What events [first, end) of a folded recursion recorded: the levels' (frames of
+    ``function`` called by ``function``) own values and arguments, returned values, and the
+    arguments, returned values and count of the other calls the levels made."""
+    frames = {e['frame']: e for e in events if e['kind'] in ('call', 'enter')}
+    levels = {e['frame'] for e in events[first:end] if e['function'] == function
+              and frames[e['frame']].get('parent_frame') in frames
+              and frames[frames[e['frame']]['parent_frame']]['function'] == function}
+    children = {e['frame'] for e in events[first:end] if e['kind'] == 'call' and e.get('parent_frame') in levels}
+    values, returned, calls = {}, {}, {}
+    for event in events[first:end]:
+        if event['frame'] in levels:
+            for name, value in event['changes']:
+                values.setdefault((function, name) if event['kind'] == 'call' else name, []).append(value)
+            if event['kind'] == 'return' and 'value' in event:
+                returned.setdefault(function, []).append(event['value'])
+        elif event['frame'] in children:
+            _record_call_event(event, values, returned, calls)
+    return levels, values, returned, calls
+
+
+def _frame_path(events, frame):
+    return frozenset(e['line'] for e in events if e['frame'] == frame)
+
+
+def check_call_fold(events, fold, line, folds):
+    """A folded call: one call, its arguments and returned value as recorded, its line count,
+    and a call of the same function with the same path (lines run) shown before it."""
+    call = _CALL.match(line)
+    assert call, line
+    function, n_lines, arguments, returned = call.groups()
+    first, last = events[fold['first_event']], events[fold['end_event'] - 1]
+    assert first['kind'] == 'call' and first['function'] == function, (first, line)
+    assert last['kind'] == 'return' and last['frame'] == first['frame'], line
+    assert all(e['frame'] != first['frame'] for e in events[fold['end_event']:]), line
+    assert arguments == (', '.join('{} = {}'.format(n, v) for n, v in first['changes']) or 'no arguments'), line
+    assert returned == last['value'], line
+    assert int(n_lines) == fold['snoop_end'] - fold['snoop_start'], line
+    path = _frame_path(events, first['frame'])
+    hidden = [(f['snoop_start'], f['snoop_end']) for f in folds]
+    shown_before = [e for e in events[:fold['first_event']] if e['kind'] == 'call' and e['function'] == function
+                    and not any(a <= e['text_start'] < b for a, b in hidden)
+                    and _frame_path(events, e['frame']) == path]
+    assert shown_before, 'no call of {} with that path shown before: {}'.format(function, line)
 
 
 def _two_values(text, seen, separator):
@@ -151,11 +204,24 @@ def check_compact_document(document):
         summary = text[fold['text_start']:fold['text_end']]
         rebuilt += summary
         at = fold['snoop_end']
-        header = _HEADER.match(summary[0])
-        assert header, summary[0]
-        first, last, total = (int(header.group(k)) for k in (4, 5, 6))
-        assert (fold['first'], fold['count'], fold['total']) == (first, last - first + 1, total)
-        values, returned, calls = _recorded(events, fold['first_event'], fold['end_event'])
+        if fold['kind'] == 'call':
+            assert len(summary) == 1
+            check_call_fold(events, fold, summary[0], compact['folds'])
+            continue
+        if fold['kind'] in ('recursion', 'returns'):
+            header = _RECURSION.match(summary[0])
+            assert header, summary[0]
+            function, a, b, total, part = header.groups()
+            assert part == {'recursion': 'calls', 'returns': 'returns'}[fold['kind']], summary[0]
+            first, last = (int(a), int(b)) if part == 'calls' else (int(b), int(a))
+            levels, values, returned, calls = _recorded_levels(events, fold['first_event'], fold['end_event'], function)
+            assert len(levels) == last - first + 1, (summary[0], len(levels))
+        else:
+            header = _HEADER.match(summary[0])
+            assert header, summary[0]
+            first, last, total = (int(header.group(k)) for k in (4, 5, 6))
+            values, returned, calls = _recorded(events, fold['first_event'], fold['end_event'])
+        assert (fold['first'], fold['count'], fold['total']) == (first, last - first + 1, int(total))
         for line in summary[1:]:
             detail = _DETAIL.match(line)
             assert detail, line
@@ -172,7 +238,7 @@ def test_a_long_loop_shows_its_first_and_last_iterations_and_folds_the_rest():
     folds = document['compact']['folds']
     loop_folds = [f for f in folds if f['kind'] == 'loop']
     assert len(loop_folds) == 1
-    head, tail = LEVELS[0]
+    head, tail, _ = LEVELS[0]
     assert (loop_folds[0]['first'], loop_folds[0]['count'], loop_folds[0]['total']) == (head + 1, 30 - head - tail, 30)
     text = report['trace']
     assert ' [loop at line 7: iterations 4 to 28 of 30 folded]' in text
@@ -211,16 +277,66 @@ def test_loops_inside_shown_iterations_fold_by_the_same_rule():
 
 
 def test_a_trace_over_the_limit_at_first_is_folded_harder():
-    levels = {}
-    for max_lines in (150, 100, 80):
-        result, report = _compact(LOOP, {'n': 40}, max_lines=max_lines)
-        compact = report['document']['compact']
-        levels[max_lines] = (compact['head'], compact['tail'])
+    result, _ = _compact(LOOP, {'n': 40})
+    document = result.document
+    snoop_lines = result.text.split('\n')[:-1]
+    sizes = [c.n_lines for c in compact_levels(document['events'], snoop_lines, document['sources'])]
+    assert len(snoop_lines) > 900 and sizes == sorted(sizes, reverse=True) and len(set(sizes)) > 2
+    chosen = []
+    for max_lines in sorted(set(sizes) | {sizes[-1] - 1}, reverse=True):
+        _, report = _compact(LOOP, {'n': 40}, max_lines=max_lines, raw_lines=len(snoop_lines) + 1)
         check_compact_document(report['document'])
-        if levels[max_lines] != LEVELS[-1]:
-            assert report['n_lines'] < max_lines
-    assert result.text.count('\n') > 900
-    assert levels == {150: LEVELS[0], 100: LEVELS[1], 80: LEVELS[2]}  # at 80 the last level, though it does not fit
+        fits = [k for k, n in enumerate(sizes) if n < max_lines]
+        level = fits[0] if fits else len(LEVELS) - 1  # the last level, though it does not fit
+        assert report['n_lines'] == sizes[level]
+        compact = report['document']['compact']
+        assert (compact['head'], compact['tail']) == LEVELS[level][:2]
+        assert any(f['kind'] == 'call' for f in compact['folds']) == LEVELS[level][2]
+        chosen.append(level)
+    assert chosen[0] > 0 and chosen[-1] == len(LEVELS) - 1
+
+
+def test_a_call_whose_path_was_shown_folds_into_its_arguments_and_returned_value():
+    _, report = _compact(LOOP, {'n': 40}, max_lines=100)
+    calls = [f for f in report['document']['compact']['folds'] if f['kind'] == 'call']
+    assert calls and report['document']['compact']['head'] < len(calls)
+    text = report['trace'].split('\n')
+    line = text[calls[-1]['text_start']]
+    assert line.endswith('[call to helper folded (5 lines, its path shown above): x = 39 -> returned 1521]')
+    assert '>>> Call to helper' in report['trace']  # the first calls are shown in full
+    check_compact_document(report['document'])
+
+
+# Nine helper definitions: snoop traces as many levels deep as the code has ``def``s (the
+# original's depth rule), so a recursion shows only when there are enough of them.
+RECURSION = '''
+def fact(n):
+    if n <= 1:
+        return 1
+    rest = fact(n - 1)
+    return n * rest
+''' + ''.join('\ndef unused_{}():\n    pass\n'.format(k) for k in range(9)) + '''
+def main_solution(n):
+    return fact(n)
+'''
+
+
+def test_a_deep_recursion_shows_its_first_and_last_levels_and_folds_the_middle():
+    result, report = _compact(RECURSION, {'n': 10})
+    folds = report['document']['compact']['folds']
+    assert [f['kind'] for f in folds] == ['recursion', 'returns']
+    head, tail, _ = LEVELS[0]
+    assert all((f['first'], f['count'], f['total']) == (head + 1, 10 - head - tail, 10) for f in folds)
+    text = report['trace']
+    assert '[recursion into fact: levels 4 to 8 of 10 folded, the calls]' in text
+    assert "fact's argument n ran through 7, 6, ..., 3" in text
+    assert '[recursion into fact: levels 8 to 4 of 10 folded, the returns]' in text
+    assert 'fact returned values went from 6 to 5040, increasing' in text
+    # the levels below the fold are shown with their nesting, down to the base case
+    assert '        ...... n = 2' in text and '        <<< Return value from fact: 1' in text
+    assert report['n_lines'] < 0.6 * result.text.count('\n')
+    check_compact_document(report['document'])
+    jsonschema.validate(report['document'], SCHEMA)
 
 
 def test_the_snoop_format_is_unchanged():

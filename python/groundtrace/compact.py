@@ -7,8 +7,13 @@ and folds the ones between into a few summary lines: which iterations, then one 
 variable of the frame that changed in them — a loop counter as a range (``i ran through 2,
 3, ..., 97``), any other value by its first and last value and, for numbers, its direction.
 Runs of calls to the same function from the same line (a comprehension calling a helper)
-fold the same way. Shown iterations keep their nesting: a loop inside them folds by the
-same rule. Every other line is snoop's line, unchanged.
+fold the same way. A linear recursion (each level the only call of its function that the
+level above made) shows its first ``head`` and last levels in full and folds the middle
+levels twice, their calls going in and their returns coming out, with the levels below
+shown between the two at their own depth. When the text is still too long, a call whose
+path (the lines it ran) was already shown ``head`` times folds into one line: its arguments
+and its returned value. Shown iterations and calls keep their nesting: a loop inside them
+folds by the same rule. Every other line is snoop's line, unchanged.
 
 Each fold says which events (``first_event``..``end_event``) and which snoop lines it
 covers, so a viewer can expand it; every value a summary line prints is a value those
@@ -19,8 +24,10 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-# (head, tail) iterations shown around a fold, tried in order until the text fits the limit.
-LEVELS = ((3, 2), (2, 1), (1, 1))
+# (head, tail, fold_calls): iterations (calls, recursion levels) shown around a fold, and
+# whether a call whose path was shown ``head`` times folds into one line; tried in order
+# until the text fits the limit.
+LEVELS = ((3, 2, False), (3, 2, True), (2, 1, True), (1, 1, True), (1, 0, True))
 MIN_FOLDED = 2  # fold only two iterations or more (one is cheaper to show)
 MAX_UNIT_EVENTS = 50  # own events before a call for it to count as one of a run of calls
 
@@ -38,9 +45,18 @@ class Loop:
 @dataclass
 class Frame:
     """One traced call: its own events (ints) and the frames it called, in order."""
+    id: int
+    parent: object  # the calling Frame, or None
     depth: int
     source: str
+    function: str
     items: list = field(default_factory=list)
+
+    def last_event(self):
+        last = self.items[-1]
+        while isinstance(last, Frame):
+            last = last.items[-1]
+        return last
 
 
 @dataclass
@@ -62,14 +78,19 @@ class CompactTrace:
 def compact_trace(events, lines, sources, max_lines=None):
     """The compact text of a recorded trace: the most detailed level of ``LEVELS`` whose
     text has fewer than ``max_lines`` lines (the last level when none has)."""
-    roots = _frames(events)
-    loops = {name: _loops_of(text) for name, text in sources.items()}
     result = None
-    for head, tail in LEVELS:
-        result = _Compactor(events, lines, loops, head, tail).run(roots)
+    for result in compact_levels(events, lines, sources):
         if max_lines is None or result.n_lines < max_lines:
             break
     return result
+
+
+def compact_levels(events, lines, sources):
+    """The compact text at each level of ``LEVELS`` in turn (built only as far as asked)."""
+    roots = _frames(events)
+    loops = {name: _loops_of(text) for name, text in sources.items()}
+    for head, tail, fold_calls in LEVELS:
+        yield _Compactor(events, lines, loops, head, tail, fold_calls).run(roots)
 
 
 def _frames(events):
@@ -77,8 +98,9 @@ def _frames(events):
     for index, event in enumerate(events):
         frame = frames.get(event['frame'])
         if frame is None:
-            frame = frames[event['frame']] = Frame(event['depth'], event['source'])
             parent = frames.get(event.get('parent_frame'))
+            frame = frames[event['frame']] = Frame(event['frame'], parent, event['depth'], event['source'],
+                                                   event['function'])
             (parent.items if parent is not None else roots).append(frame)
         frame.items.append(index)
     return roots
@@ -100,15 +122,20 @@ def _loops_of(source):
 
 
 class _Compactor:
-    def __init__(self, events, lines, loops, head, tail):
+    def __init__(self, events, lines, loops, head, tail, fold_calls):
         self.events, self.lines, self.loops = events, lines, loops
-        self.head, self.tail = head, tail
+        self.head, self.tail, self.fold_calls = head, tail, fold_calls
+        self.deepest = max(1, tail)  # a recursion's levels shown at the bottom (its base case at least)
         self.out = []
         self.folds = []
+        self.shown_paths = {}  # (function, path) -> calls shown in full so far
+        self.folded_paths = {}  # (function, path) -> calls folded so far
+        self.recursions = {}  # id of a chain's first folded level -> the chain
+        self.keep_whole = set()  # ids of a chain's last levels (shown in full whatever their path)
 
     def run(self, roots):
         for frame in roots:
-            self._sequence(frame, frame.items, None)
+            self._frame(frame)
         return CompactTrace(''.join(line + '\n' for line in self.out), self.folds, self.head, self.tail)
 
     # -- walking -------------------------------------------------------------------
@@ -139,10 +166,32 @@ class _Compactor:
 
     def _item(self, item):
         if isinstance(item, Frame):
-            self._sequence(item, item.items, None)
+            self._frame(item)
         else:
             event = self.events[item]
             self.out.extend(self.lines[event['text_start']:event['text_end']])
+
+    def _frame(self, frame):
+        """Emit one call: a recursion's folded levels, a folded body (a path already shown
+        ``head`` times), or in full (a recursion starting here marks its levels to fold)."""
+        chain = self.recursions.pop(id(frame), None)
+        if chain is not None:
+            self._recursion(chain)
+            return
+        key = (frame.function, self._path(frame))
+        if self.fold_calls and frame.id not in self.keep_whole and self.shown_paths.get(key, 0) >= self.head \
+                and self._call_fold(frame, key):
+            return
+        self.shown_paths[key] = self.shown_paths.get(key, 0) + 1
+        if frame.parent is None or frame.parent.function != frame.function:
+            chain = self._chain(frame)
+            if len(chain) - self.head - self.deepest >= MIN_FOLDED:
+                self.recursions[id(chain[self.head])] = chain
+                self.keep_whole.update(level.id for level in chain[len(chain) - self.deepest:])
+        self._sequence(frame, frame.items, None)
+
+    def _path(self, frame):
+        return frozenset(self.events[item]['line'] for item in frame.items if not isinstance(item, Frame))
 
     def _loop_end(self, items, start, loop):
         for k in range(start + 1, len(items)):
@@ -237,6 +286,83 @@ class _Compactor:
         for item in after:
             self._item(item)
 
+    # -- repeated calls of one path, recursion ----------------------------------------
+
+    def _call_fold(self, frame, key):
+        """Fold a whole call whose path (the lines it ran) was shown ``head`` times into one
+        line: its arguments and its returned value. False for a call that did not return."""
+        first, last = frame.items[0], frame.items[-1]
+        if isinstance(first, Frame) or isinstance(last, Frame) or self.events[last]['kind'] != 'return' \
+                or 'value' not in self.events[last]:
+            return False
+        end = self.events[last]
+        if not self.lines[end['text_start']:end['text_end']] or \
+                not self.lines[end['text_start']].lstrip().startswith('<<< Return value from '):
+            return False  # a generator's yield, or an exception
+        start = self.events[first]
+        if '\n' in end['value'] or any('\n' in value for _, value in start['changes']):
+            return False  # a multi-line repr (an array) would not make one line
+        n_lines = end['text_end'] - start['text_start']
+        number = self.shown_paths[key] + self.folded_paths.get(key, 0) + 1
+        self.folded_paths[key] = self.folded_paths.get(key, 0) + 1
+        self._fold('call', frame.items, [self._prefix(frame.depth) + call_line(
+            frame.function, n_lines, start['changes'], end['value'])], line=start['line'],
+            count=1, total=number, first=number)
+        return True
+
+    def _chain(self, frame):
+        """The levels of a linear recursion from ``frame``: each the only call of the
+        function that the level above made."""
+        chain = [frame]
+        while True:
+            inner = [item for item in chain[-1].items if isinstance(item, Frame) and item.function == frame.function
+                     and item.source == frame.source]
+            if len(inner) != 1:
+                return chain
+            chain.append(inner[0])
+
+    def _recursion(self, chain):
+        """Levels ``head``.. of a recursion up to its last ``tail``: their calls going in fold
+        into one summary, the levels below are shown, and their returns fold into another."""
+        n, head, tail = len(chain), self.head, self.deepest
+        top, bottom = chain[head], chain[n - tail]
+        levels = {level.id for level in chain[head:n - tail]}
+        function, depth = top.function, top.depth
+        caller = [it for it in chain[head - 1].items[:chain[head - 1].items.index(top)] if not isinstance(it, Frame)]
+        line = self.events[caller[-1]]['line'] if caller else self.events[top.items[0]]['line']
+        going_in = list(range(top.items[0], bottom.items[0]))
+        self._fold('recursion', going_in, self._levels_summary(
+            going_in, levels, depth, '[recursion into {}: levels {} to {} of {} folded, the calls]'.format(
+                function, head + 1, n - tail, n)), line=line, count=n - tail - head, total=n, first=head + 1)
+        self._frame(bottom)
+        coming_out = list(range(bottom.last_event() + 1, top.last_event() + 1))
+        self._fold('returns', coming_out, self._levels_summary(
+            coming_out, levels, depth, '[recursion into {}: levels {} to {} of {} folded, the returns]'.format(
+                function, n - tail, head + 1, n)), line=line, count=n - tail - head, total=n, first=head + 1)
+
+    def _levels_summary(self, events, levels, depth, title):
+        """Summary lines of a recursion's folded events: the levels' arguments, own values and
+        returned values, and the arguments, returned values and count of the other calls they made."""
+        children = {self.events[index]['frame'] for index in events
+                    if self.events[index]['kind'] == 'call' and self.events[index].get('parent_frame') in levels}
+        values, calls, returned = {}, {}, {}
+        for index in events:
+            event = self.events[index]
+            if event['frame'] in levels:
+                function = event['function'] if event['kind'] == 'call' else None
+                for name, value in event['changes']:
+                    values.setdefault((function, name), []).append(value)
+                if event['kind'] == 'return' and 'value' in event:
+                    returned.setdefault(event['function'], []).append(event['value'])
+            elif event['frame'] in children:
+                if event['kind'] == 'call':
+                    calls[event['function']] = calls.get(event['function'], 0) + 1
+                    for name, value in event['changes']:
+                        values.setdefault((event['function'], name), []).append(value)
+                elif event['kind'] == 'return' and 'value' in event:
+                    returned.setdefault(event['function'], []).append(event['value'])
+        return self._summary_lines(self._prefix(depth), title, values, calls, returned)
+
     # -- folds -----------------------------------------------------------------------
 
     def _span(self, items):
@@ -255,8 +381,11 @@ class _Compactor:
             snoop_start=self.events[first_event]['text_start'], snoop_end=self.events[end_event - 1]['text_end'],
             text_start=start, text_end=len(self.out), **counts))
 
+    @staticmethod
+    def _prefix(depth, dots=''):
+        return '    ' * depth + ' ......' + dots + ' '
+
     def _summary(self, frame, items, dots, title):
-        prefix = '    ' * frame.depth + ' ......' + dots + ' '
         values, calls, returned = {}, {}, {}
         for item in items:
             if isinstance(item, Frame):
@@ -270,6 +399,10 @@ class _Compactor:
             else:
                 for name, value in self.events[item]['changes']:
                     values.setdefault((None, name), []).append(value)
+        return self._summary_lines(self._prefix(frame.depth, dots), title, values, calls, returned)
+
+    @staticmethod
+    def _summary_lines(prefix, title, values, calls, returned):
         lines = [prefix + title]
         for (function, name), seen in values.items():
             label = name if function is None else "{}'s argument {}".format(function, name)
@@ -300,6 +433,14 @@ def _number(text):
     if _FLOAT.fullmatch(text):
         return float(text)
     return None
+
+
+def call_line(function, n_lines, arguments, returned):
+    """The one line of a folded call: the function, the lines folded, its arguments (as its
+    call event recorded them) and the value it returned."""
+    return '[call to {} folded ({} lines, its path shown above): {} -> returned {}]'.format(
+        function, n_lines, ', '.join('{} = {}'.format(name, value) for name, value in arguments) or 'no arguments',
+        returned)
 
 
 def describe_values(name, values):

@@ -89,6 +89,23 @@ describe('compact text rows', () => {
     );
   });
 
+  it('say what a call or recursion fold covers', () => {
+    const call = {
+      ...fold,
+      kind: 'call' as const,
+      count: 1,
+      first: 4,
+      total: 4
+    };
+    expect(foldTitle(call)).toBe(
+      '1 call folded (call 4 of its path), snoop lines 15–42'
+    );
+    const returns = { ...fold, kind: 'returns' as const };
+    expect(foldTitle(returns)).toBe(
+      '7 recursion levels (their returns) folded (4 to 10 of 12), snoop lines 15–42'
+    );
+  });
+
   it('are absent from a snoop-format document', () => {
     expect(hasCompactText(fixtures.factorial)).toBe(false);
     expect(compactRows(fixtures.factorial, new Set())).toEqual([]);

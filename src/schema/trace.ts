@@ -143,9 +143,9 @@ export interface CompactTrace {
  */
 export interface Fold {
   /**
-   * loop: iterations of a for/while loop; calls: a run of same-shape calls from one line.
+   * loop: iterations of a for/while loop; calls: a run of same-shape calls from one line; call: one whole call (one line: its arguments and returned value) whose path, the lines it ran, a call shown before it ran too; recursion and returns: the middle levels of a linear recursion, the calls going in and the returns coming out (the levels below them are shown between the two).
    */
-  kind: 'loop' | 'calls';
+  kind: 'loop' | 'calls' | 'call' | 'recursion' | 'returns';
   /**
    * Index of the first event the fold covers.
    */
@@ -171,19 +171,19 @@ export interface Fold {
    */
   text_end: number;
   /**
-   * Source line of the loop header or of the calls.
+   * Source line of the loop header, of the calls, of a folded call's def, or of the recursive call.
    */
   line: number;
   /**
-   * Iterations (or calls) folded.
+   * Iterations (calls, recursion levels) folded; 1 for a call fold.
    */
   count: number;
   /**
-   * Iterations (or calls) of the whole loop (or run).
+   * Iterations (calls, levels) of the whole loop (run, recursion); for a call fold, the calls of its function and path so far.
    */
   total: number;
   /**
-   * 1-based number of the first folded iteration (or call).
+   * 1-based number of the first folded iteration (call, level); for a call fold, its number among the calls of its function and path.
    */
   first: number;
 }

@@ -101,8 +101,17 @@ export function rowShowsStep(
 
 /** What a fold covers, in words (a header row's title). */
 export function foldTitle(fold: Fold): string {
-  const what = fold.kind === 'loop' ? 'iterations' : 'calls';
-  return `${fold.count} ${what} folded (${fold.first} to ${fold.first + fold.count - 1} of ${fold.total}), snoop lines ${fold.snoop_start + 1}–${fold.snoop_end}`;
+  const lines = `snoop lines ${fold.snoop_start + 1}–${fold.snoop_end}`;
+  if (fold.kind === 'call') {
+    return `1 call folded (call ${fold.first} of its path), ${lines}`;
+  }
+  const what = {
+    loop: 'iterations',
+    calls: 'calls',
+    recursion: 'recursion levels (their calls)',
+    returns: 'recursion levels (their returns)'
+  }[fold.kind];
+  return `${fold.count} ${what} folded (${fold.first} to ${fold.first + fold.count - 1} of ${fold.total}), ${lines}`;
 }
 
 function summaryRow(
