@@ -31,7 +31,7 @@ afterEach(() => {
 describe('TraceView with a compact-format trace', () => {
   it('shows the compact text, its folded loop as one block with a header', () => {
     const view = mount(doc);
-    expect(view.textFormat).toBe('compact');
+    expect(view.textPane.format).toBe('compact');
     const header = view.node.querySelector('.gt-mod-foldHeader') as HTMLElement;
     expect(header.textContent).toBe(
       '▸ .............. [loop at line 3: iterations 4 to 10 of 12 folded]'
@@ -72,7 +72,7 @@ describe('TraceView with a compact-format trace', () => {
         .querySelector('.gt-snoopLine.gt-mod-current')
         ?.classList.contains('gt-mod-fold')
     ).toBe(true);
-    view.toggleFold(0);
+    view.textPane.toggleFold(0);
     const [start, end] = model.textRange();
     expect(lines(view, '.gt-snoopLine.gt-mod-current')).toEqual(
       doc.text.split('\n').slice(start, end)
@@ -86,7 +86,7 @@ describe('TraceView with a compact-format trace', () => {
         '.gt-textFormat[data-format="snoop"]'
       ) as HTMLElement
     ).click();
-    expect(view.textFormat).toBe('snoop');
+    expect(view.textPane.format).toBe('snoop');
     expect(view.node.querySelector('.gt-mod-foldHeader')).toBeNull();
     // snoop's lines, as before (an empty line shows as a space)
     expect(lines(view)).toEqual(view.model.lines.map(line => line || ' '));
@@ -111,6 +111,6 @@ describe('TraceView with a compact-format trace', () => {
   it('has no format switch for a snoop-format trace', () => {
     const view = mount(fixtures.factorial);
     expect(view.node.querySelector('.gt-textFormat')).toBeNull();
-    expect(view.textFormat).toBe('snoop');
+    expect(view.textPane.format).toBe('snoop');
   });
 });
