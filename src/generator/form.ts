@@ -23,8 +23,14 @@ export interface IGeneratorForm {
   timeout: number;
   /** null: one per CPU. */
   workers: number | null;
-  executor?: 'local' | 'ray';
-  rayAddress?: string | null;
+  /** The format of the trace text select limits and translate reads. */
+  traceFormat: 'snoop' | 'compact';
+  /** Where the trace stage runs: the local sandboxed pool, or a Ray cluster. */
+  executor: 'local' | 'ray';
+  /** The Ray cluster (null: "auto"); with the ray executor only. */
+  rayAddress: string | null;
+  /** CPUs of each Ray actor (null: one actor per node). */
+  rayCpusPerActor: number | null;
   translatorUrl: string;
   model: string;
 }
@@ -53,10 +59,16 @@ export function jobOptions(form: IGeneratorForm): JobOptions {
   if (form.workers) {
     options.workers = form.workers;
   }
-  if (form.executor && form.executor !== 'local') {
+  if (form.traceFormat) {
+    options.trace_format = form.traceFormat;
+  }
+  if (form.executor === 'ray') {
     options.executor = form.executor;
-    if (form.rayAddress) {
-      options.ray_address = form.rayAddress;
+    if (form.rayAddress?.trim()) {
+      options.ray_address = form.rayAddress.trim();
+    }
+    if (form.rayCpusPerActor) {
+      options.ray_cpus_per_actor = form.rayCpusPerActor;
     }
   }
   if (form.stages.includes('translate')) {
@@ -68,56 +80,144 @@ export function jobOptions(form: IGeneratorForm): JobOptions {
   return options;
 }
 
-/** A numeric option of the form, with its one-line explanation. */
-const NUMBER_FIELDS: {
-  key: keyof IGeneratorForm;
-  label: string;
-  help: string;
-  min: number;
-  step: number;
-}[] = [
-  {
-    key: 'pairsPerProblem',
-    label: 'Pairs per problem',
-    help: 'At most this many input/output pairs are traced per problem (seeded sample).',
-    min: 1,
-    step: 1
-  },
-  {
-    key: 'tracesPerProblem',
-    label: 'Traces per problem',
-    help: 'Usable traces select keeps per problem description.',
-    min: 1,
-    step: 1
-  },
-  {
-    key: 'maxTraceLines',
-    label: 'Max trace lines',
-    help: 'A trace is stopped past this many lines; select keeps shorter ones.',
-    min: 1,
-    step: 1
-  },
-  {
-    key: 'timeout',
-    label: 'Timeout (s)',
-    help: 'Wall-time limit for one item; the CPU limit follows it.',
-    min: 0.1,
-    step: 0.5
-  },
-  {
-    key: 'workers',
-    label: 'Workers',
-    help: 'Items traced at once; empty means one per CPU.',
-    min: 1,
-    step: 1
-  }
-];
+/**
+ * An option's JSON schema as the settings registry holds it (schema/generator.json,
+ * generated from the jobs schema's JobOptions): its label, help, kind and bounds.
+ */
+export interface IOptionSchema {
+  title?: string;
+  description?: string;
+  type?: string | string[];
+  enum?: readonly unknown[];
+  minimum?: number;
+  exclusiveMinimum?: number;
+  default?: unknown;
+}
 
-/** Number fields that may be left empty (null). */
-const NULLABLE: (keyof IGeneratorForm)[] = ['workers'];
+/** The settings schema's properties, keyed as the form is. */
+export type OptionSchemas = Readonly<Record<string, IOptionSchema>>;
+
+/** Options the form lays out itself; every other option of the schema gets a row of its kind. */
+const OWN_ROWS = ['input', 'output', 'stages', 'limit', 'sample'];
+
+/** What an empty field means (presentation only: the defaults are the schema's). */
+const PLACEHOLDERS: Record<string, string> = {
+  workers: 'one per CPU',
+  rayAddress: 'auto',
+  rayCpusPerActor: 'all of a node',
+  translatorUrl: 'http://host:8000/v1',
+  model: "the server's model"
+};
+
+/** Options that only apply while another option has a value (disabled otherwise). */
+const APPLIES_WHEN: Record<string, (form: IGeneratorForm) => boolean> = {
+  rayAddress: form => form.executor === 'ray',
+  rayCpusPerActor: form => form.executor === 'ray'
+};
+
+/** "rayAddress" → "ray-address" (the control's class). */
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`);
+}
+
+/**
+ * One option's row, made from its schema: a select for an enum, a number field for a
+ * number (empty means null when the schema allows it), else a text field.
+ */
+class OptionField {
+  constructor(
+    readonly key: string,
+    readonly spec: IOptionSchema,
+    changed: () => void
+  ) {
+    const types = ([] as string[]).concat(spec.type ?? []);
+    this._nullable = types.includes('null');
+    const title = spec.title ?? key;
+    const help = spec.description ?? '';
+    const className = `gt-${kebab(key)}`;
+    if (spec.enum) {
+      const select = element('select', `gt-select ${className}`);
+      for (const value of spec.enum) {
+        const option = element('option', '', String(value ?? ''));
+        option.value = String(value ?? '');
+        select.append(option);
+      }
+      this.control = select;
+      this._kind = 'enum';
+    } else if (types.includes('integer') || types.includes('number')) {
+      const input = element('input', `gt-number ${className}`);
+      input.type = 'number';
+      const min = spec.minimum ?? spec.exclusiveMinimum;
+      if (min !== undefined) {
+        input.min = String(min);
+      }
+      input.step = types.includes('integer') ? '1' : 'any';
+      this._integer = types.includes('integer');
+      this.control = input;
+      this._kind = 'number';
+    } else {
+      this.control = textField(className, '');
+      this._kind = 'text';
+    }
+    if (PLACEHOLDERS[key] && this.control instanceof HTMLInputElement) {
+      this.control.placeholder = PLACEHOLDERS[key];
+    }
+    this.control.dataset.option = key;
+    this.control.addEventListener('change', changed);
+    this.row = field(title, help, this.control, this._kind !== 'text');
+    this.row.dataset.optionRow = key;
+  }
+
+  readonly control: HTMLInputElement | HTMLSelectElement;
+  readonly row: HTMLElement;
+
+  fill(form: IGeneratorForm): void {
+    const value = (form as unknown as Record<string, unknown>)[this.key];
+    this.control.value =
+      value === null || value === undefined ? '' : String(value);
+    this.update(form);
+  }
+
+  /** Enabled only while the option applies (the Ray options with the ray executor). */
+  update(form: IGeneratorForm): void {
+    const applies = APPLIES_WHEN[this.key]?.(form) ?? true;
+    this.control.disabled = !applies;
+    this.row.dataset.applies = String(applies);
+  }
+
+  /** The field's value; an invalid or emptied non-nullable field keeps `previous`. */
+  read(previous: unknown): unknown {
+    const text = this.control.value.trim();
+    if (this._kind === 'enum') {
+      return (
+        this.spec.enum?.find(value => String(value ?? '') === text) ?? previous
+      );
+    }
+    if (this._kind === 'text') {
+      return text === '' && this._nullable ? null : text;
+    }
+    if (text === '') {
+      return this._nullable ? null : previous;
+    }
+    const value = Number(text);
+    const { minimum, exclusiveMinimum } = this.spec;
+    const valid =
+      isFinite(value) &&
+      (!this._integer || Number.isInteger(value)) &&
+      (minimum === undefined || value >= minimum) &&
+      (exclusiveMinimum === undefined || value > exclusiveMinimum);
+    return valid ? value : previous;
+  }
+
+  private _kind: 'enum' | 'number' | 'text';
+  private _nullable: boolean;
+  private _integer = false;
+}
 
 /** What the form's fields tell the panel. */
 export interface IFormFieldsOptions {
+  /** The options' schemas (the settings schema's properties): labels, help, kinds. */
+  schema: OptionSchemas;
   /** Lists the folders and JSONL files beside what is typed into the input field. */
   contents: Contents.IManager;
   /** A field changed: the panel reads the form again. */
@@ -151,16 +251,17 @@ export class FormFields {
     this.inputField = textField('gt-input', 'Enter a path, or drop a file');
     this.inputField.setAttribute('list', 'gt-input-completions');
     this._completions.id = 'gt-input-completions';
+    const { schema } = options;
     this.inputRow = field(
-      'Input file',
-      'Problems as JSONL (PyEdu / CodeI/O, or CRUXEval-style); drop one from the file browser.',
+      schema.input?.title ?? 'Input file',
+      `${schema.input?.description ?? ''} Drop one from the file browser.`,
       this.inputField
     );
     this.inputRow.append(this._completions);
     this.outputField = textField('gt-output', 'runs/my-dataset');
     this.outputRow = field(
-      'Output folder',
-      'Created if missing; a folder with an earlier job is resumed.',
+      schema.output?.title ?? 'Output folder',
+      `${schema.output?.description ?? ''} A folder with an earlier job is resumed.`,
       this.outputField
     );
     this.inputField.addEventListener('input', () => {
@@ -215,32 +316,12 @@ export class FormFields {
       row.append(label, element('div', 'gt-help', STAGE_HELP[stage]));
       this.optionRows.push(row);
     }
-    for (const spec of NUMBER_FIELDS) {
-      const input = element('input', 'gt-number');
-      input.type = 'number';
-      input.min = String(spec.min);
-      input.step = String(spec.step);
-      input.dataset.option = spec.key;
-      input.addEventListener('change', changed);
-      this._numberFields.set(spec.key, input);
-      this.optionRows.push(field(spec.label, spec.help, input, true));
-    }
-    this._urlField = textField('gt-translator-url', 'http://host:8000/v1');
-    this._modelField = textField('gt-model', "the server's model");
-    this.optionRows.push(
-      field(
-        'Translator endpoint',
-        'An OpenAI-compatible server (vLLM), ending in /v1; used by the translate stage.',
-        this._urlField
-      ),
-      field(
-        'Translator model',
-        'The served model name; leave empty to use the only model the server has.',
-        this._modelField
-      )
-    );
-    for (const input of [this._urlField, this._modelField]) {
-      input.addEventListener('change', changed);
+    for (const [key, spec] of Object.entries(schema)) {
+      if (!OWN_ROWS.includes(key)) {
+        const option = new OptionField(key, spec, changed);
+        this._optionFields.push(option);
+        this.optionRows.push(option.row);
+      }
     }
   }
 
@@ -262,25 +343,25 @@ export class FormFields {
     }
     this._problemsCount.value = String(problemCount(form) ?? '');
     this._problemsMode.value = form.sample && !form.limit ? 'sample' : 'limit';
-    for (const [key, input] of this._numberFields) {
-      const value = form[key];
-      input.value = value === null || value === undefined ? '' : String(value);
+    for (const option of this._optionFields) {
+      option.fill(form);
     }
-    this._urlField.value = form.translatorUrl;
-    this._modelField.value = form.model;
+  }
+
+  /** Enables the options that apply to the form as it is (Ray options with the ray executor). */
+  update(form: IGeneratorForm): void {
+    for (const option of this._optionFields) {
+      option.update(form);
+    }
   }
 
   /** The fields' values over `form` (which may hold keys the fields do not show). */
   read(form: IGeneratorForm): IGeneratorForm {
-    const numbers: Partial<IGeneratorForm> = {};
-    for (const [key, input] of this._numberFields) {
-      const value = Number(input.value);
-      (numbers as any)[key] =
-        isFinite(value) && input.value !== ''
-          ? value
-          : NULLABLE.includes(key)
-            ? null
-            : form[key]; // an emptied field keeps its value
+    const options: Record<string, unknown> = {};
+    for (const option of this._optionFields) {
+      options[option.key] = option.read(
+        (form as unknown as Record<string, unknown>)[option.key]
+      );
     }
     const count = Number(this._problemsCount.value);
     const n =
@@ -290,14 +371,12 @@ export class FormFields {
     const sample = this._problemsMode.value === 'sample';
     return {
       ...form,
-      ...numbers,
+      ...(options as Partial<IGeneratorForm>),
       limit: sample ? null : n,
       sample: sample ? n : null,
       input: this.inputField.value.trim(),
       output: this.outputField.value.trim(),
-      stages: STAGES.filter(stage => this._stageBoxes.get(stage)!.checked),
-      translatorUrl: this._urlField.value.trim(),
-      model: this._modelField.value.trim()
+      stages: STAGES.filter(stage => this._stageBoxes.get(stage)!.checked)
     };
   }
 
@@ -387,11 +466,9 @@ export class FormFields {
   private _completions = element('datalist');
   private _completedFolder: string | null = null;
   private _stageBoxes = new Map<Stage, HTMLInputElement>();
-  private _numberFields = new Map<keyof IGeneratorForm, HTMLInputElement>();
-  private _urlField: HTMLInputElement;
+  private _optionFields: OptionField[] = [];
   private _problemsCount: HTMLInputElement;
   private _problemsMode: HTMLSelectElement;
-  private _modelField: HTMLInputElement;
 }
 
 /** Takes a drag of file browser items; anything else passes by. */

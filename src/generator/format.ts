@@ -1,5 +1,5 @@
 import { element } from '../common/dom';
-import { JobState, MalformedLine, Stage } from '../schema/jobs';
+import { JobState, MalformedLine, NodeProgress, Stage } from '../schema/jobs';
 
 /** One line on what each stage does, shown beside its checkbox. */
 export const STAGE_HELP: Record<Stage, string> = {
@@ -47,6 +47,27 @@ export function formatEta(seconds: number | null | undefined): string {
   }
   const m = Math.floor(s / 60);
   return `ETA ${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** "1 actor", "2 CPUs". */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * One Ray node of a job: "127.0.0.1: 1 actor, 2 CPUs, 120 done, 14.2/s", and "(lost)" once
+ * it has no actor left: the line `groundtrace status` prints after "node " (status.node_text).
+ */
+export function nodeText(node: NodeProgress): string {
+  const parts = [
+    plural(node.actors ?? 0, 'actor'),
+    plural(node.cpus ?? 0, 'CPU'),
+    `${node.done ?? 0} done`
+  ];
+  if (node.rate) {
+    parts.push(`${node.rate}/s`);
+  }
+  return `${node.node}: ${parts.join(', ')}${node.alive === false ? ' (lost)' : ''}`;
 }
 
 /** "12 / 30", or "12" while the total is unknown. */

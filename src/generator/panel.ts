@@ -3,7 +3,13 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { element } from '../common/dom';
-import { FormFields, IGeneratorForm, jobOptions, problemCount } from './form';
+import {
+  FormFields,
+  IGeneratorForm,
+  jobOptions,
+  OptionSchemas,
+  problemCount
+} from './form';
 import { STATE_LABELS } from './format';
 import { InputPreview } from './preview';
 import { renderProblem, renderProgress } from './progress';
@@ -34,6 +40,8 @@ export interface IGeneratorPanelOptions {
   /** The trial job (Try 5) in a scratch folder. */
   trial: JobModel;
   contents: Contents.IManager;
+  /** The options' schemas (the settings schema's properties): the form's rows. */
+  schema: OptionSchemas;
   form: IGeneratorForm;
   /** Called whenever the form changes (the plugin keeps it in the state database). */
   saveForm: (form: IGeneratorForm) => void;
@@ -58,6 +66,7 @@ export class GeneratorPanel extends Widget {
     this.model = options.model;
     this.trial = options.trial;
     this._fields = new FormFields({
+      schema: options.schema,
       contents: options.contents,
       changed: () => this._readForm(),
       inputChosen: () => void this._preview.load(),
@@ -256,6 +265,7 @@ export class GeneratorPanel extends Widget {
 
   private _readForm(): void {
     this._form = this._fields.read(this._form);
+    this._fields.update(this._form);
     this._changedForm(true);
   }
 
@@ -343,7 +353,7 @@ export class GeneratorPanel extends Widget {
     this._cancelButton.disabled = !ready || !model.canCancel;
 
     renderProblem(this._problemBox, model);
-    renderProgress(this._progressList, model.stages);
+    renderProgress(this._progressList, model.stages, model.nodes);
     const others = model.otherJobs.filter(job => job.state === 'running');
     this._otherJobs.hidden = !others.length;
     this._otherJobs.replaceChildren();

@@ -16,6 +16,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { CommandIDs } from '../tokens';
 import { datasetIcon } from './icons';
 import { GeneratorPanel, IGeneratorForm } from './panel';
+import { OptionSchemas } from './form';
 import { JOBS_SESSION_PATH, JobsConnection } from '../jobs/connection';
 import { JobModel } from '../jobs/model';
 import { Sample } from '../schema/jobs';
@@ -68,6 +69,7 @@ export const generatorPlugin: JupyterFrontEndPlugin<void> = {
       model: new JobModel(connection),
       trial: new JobModel(connection),
       contents: serviceManager.contents,
+      schema: (settings.schema.properties ?? {}) as OptionSchemas,
       form: defaults(),
       saveForm: form =>
         void state?.save(

@@ -4,14 +4,20 @@ import {
   formatEta,
   formatRate,
   isBadOutcome,
-  malformedList
+  malformedList,
+  nodeText
 } from './format';
 import { IStageProgress, JobModel } from '../jobs/model';
+import { NodeProgress } from '../schema/jobs';
 
-/** One row a stage: its numbers, a progress bar and its items per outcome. */
+/**
+ * One row a stage: its numbers, a progress bar and its items per outcome; under the
+ * trace stage, the Ray nodes it runs on (none for the local executor).
+ */
 export function renderProgress(
   list: HTMLOListElement,
-  stages: IStageProgress[]
+  stages: IStageProgress[],
+  nodes: NodeProgress[] = []
 ): void {
   list.hidden = !stages.length;
   list.replaceChildren(
@@ -58,9 +64,33 @@ export function renderProgress(
         counts.append(chip);
       }
       row.append(head, bar, counts);
+      if (stage.stage === 'trace' && nodes.length) {
+        row.append(renderNodes(nodes));
+      }
       return row;
     })
   );
+}
+
+/** The Ray nodes of the trace stage, one line each (text only). */
+export function renderNodes(nodes: NodeProgress[]): HTMLElement {
+  const box = element('div', 'gt-nodes');
+  const list = element('ul', 'gt-node-list');
+  list.setAttribute('aria-label', 'Ray nodes');
+  for (const node of nodes) {
+    const item = element('li', 'gt-node', nodeText(node));
+    item.dataset.alive = String(node.alive !== false);
+    list.append(item);
+  }
+  box.append(
+    element(
+      'div',
+      'gt-nodes-title',
+      `Ray nodes (${nodes.length}) · ${nodes.reduce((n, node) => n + (node.done ?? 0), 0)} done`
+    ),
+    list
+  );
+  return box;
 }
 
 /** What went wrong with the job and what to do, then the input lines it skipped. */

@@ -7,6 +7,7 @@ import {
   JobStatus,
   KernelMessage,
   MalformedLine,
+  NodeProgress,
   Progress,
   Stage,
   StageStats,
@@ -113,6 +114,14 @@ export class JobModel {
     return this._stages;
   }
 
+  /**
+   * The Ray nodes of the job's trace stage (progress.json `nodes`): each one's actors,
+   * CPUs, items done, rate and whether it is still there; empty for the local executor.
+   */
+  get nodes(): NodeProgress[] {
+    return this._progress?.nodes ?? [];
+  }
+
   get problem(): IJobProblem | null {
     return this._problem;
   }
@@ -204,6 +213,7 @@ export class JobModel {
       this._folder = status.output;
       this._stages = planStages(options.stages ?? STAGES);
       this._stats = null;
+      this._progress = null;
       this._applyStatus(status);
       started = true;
     });
@@ -311,13 +321,19 @@ export class JobModel {
       };
     }
     if (ENDED.includes(status.state)) {
-      this._stages = endStages(this._stages, status.state, this._stats);
+      this._stages = endStages(
+        this._stages,
+        status.state,
+        this._stats,
+        this._progress
+      );
     }
     this._setState(status.state);
     this._changed.emit();
   }
 
   private _applyProgress(progress: Progress): void {
+    this._progress = progress;
     if (!this._stages.length) {
       this._stages = planStages(jobStages(progress, this._stats));
     }
@@ -336,6 +352,7 @@ export class JobModel {
   private _reset(): void {
     this._stages = [];
     this._stats = null;
+    this._progress = null;
     this._problem = null;
   }
 
@@ -351,6 +368,7 @@ export class JobModel {
   private _folder: string | null = null;
   private _stages: IStageProgress[] = [];
   private _stats: Stats | null = null;
+  private _progress: Progress | null = null;
   private _problem: IJobProblem | null = null;
   private _busy = false;
   private _otherJobs: JobStatus[] = [];
@@ -391,7 +409,8 @@ export function planStages(stages: Stage[]): IStageProgress[] {
 
 /**
  * The stages after a progress update: the current one running with the job's numbers,
- * finished ones complete (numbers from stats.json when this view never saw them run).
+ * finished ones complete, with their summary rows as progress.json holds them (the rows
+ * the CLI prints, and `groundtrace status`); from stats.json for a progress.json without rows.
  */
 export function updateStages(
   stages: IStageProgress[],
@@ -414,7 +433,9 @@ export function updateStages(
         done: Math.max(done, current.done),
         total: Math.max(done, current.done),
         eta_s: 0,
-        counts: counted ? stageCounts(stage, counted) : current.counts
+        counts:
+          summaryOf(progress, stage) ??
+          (counted ? stageCounts(stage, counted) : current.counts)
       };
     }
     if (progress.stage === stage) {
@@ -436,7 +457,8 @@ export function updateStages(
 function endStages(
   stages: IStageProgress[],
   state: JobState,
-  stats: Stats | null
+  stats: Stats | null,
+  progress: Progress | null
 ): IStageProgress[] {
   return stages.map(current => {
     if (current.status === 'done') {
@@ -450,7 +472,9 @@ function endStages(
             status: 'done',
             done: stageSize(current.stage, counted),
             total: stageSize(current.stage, counted),
-            counts: stageCounts(current.stage, counted)
+            counts:
+              (progress && summaryOf(progress, current.stage)) ??
+              stageCounts(current.stage, counted)
           }
         : { ...current, status: 'skipped', rate: null, eta_s: null };
     }
@@ -463,6 +487,21 @@ function endStages(
       eta_s: null
     };
   });
+}
+
+/**
+ * A finished stage's summary rows from progress.json (label → count, the CLI's rows), or
+ * null when progress.json has none for it (a folder of an older groundtrace).
+ */
+export function summaryOf(
+  progress: Progress,
+  stage: Stage
+): Record<string, number> | null {
+  const row = progress.rows?.find(candidate => candidate.stage === stage);
+  if (!row || row.status !== 'done' || !Object.keys(row.counts ?? {}).length) {
+    return null;
+  }
+  return outcomeNames(row.counts);
 }
 
 /** Counts keyed by outcome names as people read them (too_long → too long). */
