@@ -12,7 +12,14 @@ import jsonschema
 import pytest
 
 from groundtrace.compact import LEVELS, compact_levels, describe_values
-from groundtrace.pipeline.trace_format import apply_format, folding_stats, tracer_limits
+from groundtrace.pipeline.trace_format import (
+    EVENTS_PER_LINE,
+    RAW_LINES_FACTOR,
+    apply_format,
+    folding_stats,
+    tracer_limits,
+)
+from groundtrace.pipeline.trace_stage import document_events_cap
 from groundtrace.tracer import trace_call
 from groundtrace.verify import verify_narration
 
@@ -347,6 +354,18 @@ def test_the_snoop_format_is_unchanged():
     assert report == {'trace': result.text, 'document': result.document}
 
 
+def test_a_compact_trace_runs_past_the_line_limit_and_one_past_its_cap_keeps_a_snoop_sized_document():
+    raw_lines, max_events, doc_cap = tracer_limits('compact', 300, 3000)
+    assert (raw_lines, max_events, doc_cap) == (300 * RAW_LINES_FACTOR, 300 * RAW_LINES_FACTOR * EVENTS_PER_LINE, None)
+    result, report = _compact(LOOP, {'n': 400}, max_lines=20)  # stops past 20 x RAW_LINES_FACTOR lines
+    assert result.truncated and len(result.document['events']) > document_events_cap(20)
+    document = report['document']
+    assert document['events'] == result.document['events'][:document_events_cap(20)]
+    assert document['text'] == ''.join(line + '\n' for line in result.text.split('\n')[:document['events'][-1]['text_end']])
+    assert document['truncated'] == result.document['truncated'] and 'compact' not in document
+    jsonschema.validate(document, SCHEMA)
+
+
 def test_describe_values_says_only_what_the_values_show():
     assert describe_values('i', ['2', '4', '6']) == 'i ran through 2, 4, ..., 6'
     assert describe_values('s', ["'a'", "'ab'"]) == "s went from 'a' to 'ab', changing 2 times"
@@ -402,7 +421,7 @@ def test_the_answer_is_checked_against_the_executed_value_not_the_text():
 
 # ---------------------------------------------------------------- the whole toy file
 
-# The toy pass stops traces at this many snoop lines (the job allows 6,000) to keep its CPU
+# The toy pass stops traces at this many snoop lines (the job allows 30,000) to keep its CPU
 # cost in CI to about a minute; the folds of longer traces follow the same rules.
 TOY_RAW_LINES = 1500
 
@@ -411,17 +430,24 @@ def _check_one(problem):
     """In a forked child (a timeout inside a repr makes cheap_repr suppress that type for
     good, so no item may change the process the next one runs in): trace the problem's first
     pair in the compact format and check it; a short summary comes back."""
-    def too_slow(*_):
-        raise TimeoutError
+    stopped = []
 
-    signal.signal(signal.SIGALRM, too_slow)
-    signal.setitimer(signal.ITIMER_REAL, 2.0, 0.05)  # again and again: code may swallow one
+    def too_slow(*_):
+        if not stopped:
+            raise TimeoutError
+
+    # CPU time, not wall time (a loaded machine must not time items out), again and again
+    # (code may swallow one); inert once the item is done or stopped.
+    signal.signal(signal.SIGVTALRM, too_slow)
+    signal.setitimer(signal.ITIMER_VIRTUAL, 2.0, 0.05)
     try:
         result, report = _compact(problem['refcode'], problem['ios'][0]['input'], raw_lines=TOY_RAW_LINES)
-        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        stopped.append('done')
     except BaseException:  # the time limit, wherever it struck
-        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        stopped.append('timeout')
         return 'timeout', None
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     if result.truncated or 'folding' not in report:
         return 'not_finished', None
     if not report['document']['compact']['folds']:

@@ -15,7 +15,10 @@ DEFAULT_TRACE_FORMAT = 'snoop'
 
 # How far past the line limit a compact-format trace may run before it stops as too_long,
 # and how many events per line it may record (bounds the child's memory and the document).
-RAW_LINES_FACTOR = 20
+# 100 x 300 lines costs about 1-2.5 s of CPU on the toy file's longest traces (about
+# 60-80 us a line), under the job's 5 s CPU limit; folding brings many of them under the
+# limit (docs/engine.md, "The compact trace format").
+RAW_LINES_FACTOR = 100
 EVENTS_PER_LINE = 10
 
 
@@ -35,8 +38,18 @@ def tracer_limits(trace_format, max_lines, snoop_document_cap):
 
 def apply_format(report, result, trace_format, max_lines):
     """Rewrite a child's report for ``trace_format`` (in place): the compact text becomes
-    ``trace``, the snoop text ``snoop_trace``; the document gets its ``compact`` part."""
-    if trace_format != 'compact' or result.truncated:
+    ``trace``, the snoop text ``snoop_trace``; the document gets its ``compact`` part. The
+    document of a compact trace that stopped past the raw-line cap keeps only as many events
+    (and their lines) as a snoop-format document keeps: it is rejected anyway."""
+    if trace_format != 'compact':
+        return report
+    if result.truncated:
+        # imported here: trace_stage imports this module
+        from .trace_stage import document_events_cap
+
+        cap = document_events_cap(max_lines)
+        if 'document' in report and cap is not None:
+            report['document'] = _first_events(report['document'], cap)
         return report
     document = result.document
     compact = compact_trace(document['events'], result.text.split('\n')[:-1], document['sources'], max_lines)
@@ -46,6 +59,15 @@ def apply_format(report, result, trace_format, max_lines):
     if 'document' in report:
         report['document']['compact'] = compact.record()
     return report
+
+
+def _first_events(document, cap):
+    events = document['events']
+    if len(events) <= cap:
+        return document
+    kept = events[:cap]
+    end = kept[-1]['text_end'] if kept else 0
+    return dict(document, events=kept, text=''.join(line + '\n' for line in document['text'].split('\n')[:end]))
 
 
 def folding_stats(records, max_lines=None):
