@@ -26,8 +26,10 @@ export VLLM_TARGET_DEVICE=cpu VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-2
   VLLM_EXECUTE_MODEL_TIMEOUT_SECONDS=${VLLM_EXECUTE_MODEL_TIMEOUT_SECONDS:-3600} \
   VLLM_ENGINE_READY_TIMEOUT_S=${VLLM_ENGINE_READY_TIMEOUT_S:-3600}
 # (A step of the engine can take minutes on a starved CPU; vLLM's 300 s default then ends it.)
+# float32, not vLLM's default bfloat16: CPUs without AVX512-BF16 (this one: AVX2) run bf16
+# matrix products about 5x slower, and the demo model's weights are float32 anyway.
 exec "$ROOT/.venv-vllm/bin/python" -m vllm.entrypoints.openai.api_server \
   --model "$MODEL_DIR" --served-model-name "${GROUNDTRACE_DEMO_MODEL_NAME:-smollm2-135m-instruct-demo}" \
   --host 127.0.0.1 --port "$port" --enforce-eager --max-model-len "${GROUNDTRACE_DEMO_MAX_MODEL_LEN:-8192}" \
-  --max-num-batched-tokens 2048 \
+  --max-num-batched-tokens 2048 --dtype "${GROUNDTRACE_DEMO_DTYPE:-float32}" \
   "${args[@]}"

@@ -147,7 +147,7 @@ def test_export_batch_then_vllms_batch_runner_then_import_batch(vllm_server, fiv
     started = time.monotonic()
     subprocess.run([str(VENV_PYTHON), '-m', 'vllm.entrypoints.openai.run_batch', '-i', exported['path'],
                     '-o', str(results), '--model', str(vllm_server.model_dir), '--served-model-name',
-                    vllm_server.model, '--enforce-eager', '--max-model-len', '4096'],
+                    vllm_server.model, '--enforce-eager', '--max-model-len', '4096', '--dtype', 'float32'],
                    check=True, env=env, capture_output=True, timeout=1200)
     ran_s = round(time.monotonic() - started, 1)
     counts = json.loads(groundtrace('import-batch', str(folder), str(results)).stdout)
