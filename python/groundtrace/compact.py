@@ -12,7 +12,7 @@ level above made) shows its first ``head`` and last levels in full and folds the
 levels twice, their calls going in and their returns coming out, with the levels below
 shown between the two at their own depth. When the text is still too long, a call whose
 path (the lines it ran) was already shown ``head`` times folds into one line: its arguments
-and its returned value. Shown iterations and calls keep their nesting: a loop inside them
+and its returned value; at the last level so does every call into library code. Shown iterations and calls keep their nesting: a loop inside them
 folds by the same rule. Every other line is snoop's line, unchanged.
 
 Each fold says which events (``first_event``..``end_event``) and which snoop lines it
@@ -25,9 +25,12 @@ import re
 from dataclasses import dataclass, field
 
 # (head, tail, fold_calls): iterations (calls, recursion levels) shown around a fold, and
-# whether a call whose path was shown ``head`` times folds into one line; tried in order
-# until the text fits the limit.
-LEVELS = ((3, 2, False), (3, 2, True), (2, 1, True), (1, 1, True), (1, 0, True))
+# which calls fold into one line: None, 'repeated' (a call whose path was shown ``head``
+# times), 'library' (those and every call into code other than the traced code's own, the
+# standard library's); tried in order until the text fits the limit.
+LEVELS = ((3, 2, None), (3, 2, 'repeated'), (2, 1, 'repeated'), (1, 1, 'repeated'), (1, 0, 'repeated'),
+          (1, 0, 'library'))
+REASONS = {'repeated': 'its path shown above', 'library': 'library code'}
 MIN_FOLDED = 2  # fold only two iterations or more (one is cheaper to show)
 MAX_UNIT_EVENTS = 50  # own events before a call for it to count as one of a run of calls
 
@@ -134,6 +137,7 @@ class _Compactor:
         self.keep_whole = set()  # ids of a chain's last levels (shown in full whatever their path)
 
     def run(self, roots):
+        self.own_source = roots[0].source if roots else None
         for frame in roots:
             self._frame(frame)
         return CompactTrace(''.join(line + '\n' for line in self.out), self.folds, self.head, self.tail)
@@ -179,9 +183,10 @@ class _Compactor:
             self._recursion(chain)
             return
         key = (frame.function, self._path(frame))
-        if self.fold_calls and frame.id not in self.keep_whole and self.shown_paths.get(key, 0) >= self.head \
-                and self._call_fold(frame, key):
-            return
+        if self.fold_calls and frame.id not in self.keep_whole:
+            reason = 'library' if self.fold_calls == 'library' and frame.source != self.own_source else 'repeated'
+            if (reason == 'library' or self.shown_paths.get(key, 0) >= self.head) and self._call_fold(frame, key, reason):
+                return
         self.shown_paths[key] = self.shown_paths.get(key, 0) + 1
         if frame.parent is None or frame.parent.function != frame.function:
             chain = self._chain(frame)
@@ -288,9 +293,10 @@ class _Compactor:
 
     # -- repeated calls of one path, recursion ----------------------------------------
 
-    def _call_fold(self, frame, key):
-        """Fold a whole call whose path (the lines it ran) was shown ``head`` times into one
-        line: its arguments and its returned value. False for a call that did not return."""
+    def _call_fold(self, frame, key, reason):
+        """Fold a whole call (its path, the lines it ran, shown ``head`` times, or library
+        code) into one line: its arguments and its returned value. False for a call that did
+        not return."""
         first, last = frame.items[0], frame.items[-1]
         if isinstance(first, Frame) or isinstance(last, Frame) or self.events[last]['kind'] != 'return' \
                 or 'value' not in self.events[last]:
@@ -303,10 +309,10 @@ class _Compactor:
         if '\n' in end['value'] or any('\n' in value for _, value in start['changes']):
             return False  # a multi-line repr (an array) would not make one line
         n_lines = end['text_end'] - start['text_start']
-        number = self.shown_paths[key] + self.folded_paths.get(key, 0) + 1
+        number = self.shown_paths.get(key, 0) + self.folded_paths.get(key, 0) + 1
         self.folded_paths[key] = self.folded_paths.get(key, 0) + 1
         self._fold('call', frame.items, [self._prefix(frame.depth) + call_line(
-            frame.function, n_lines, start['changes'], end['value'])], line=start['line'],
+            frame.function, n_lines, start['changes'], end['value'], reason)], line=start['line'],
             count=1, total=number, first=number)
         return True
 
@@ -435,11 +441,11 @@ def _number(text):
     return None
 
 
-def call_line(function, n_lines, arguments, returned):
-    """The one line of a folded call: the function, the lines folded, its arguments (as its
-    call event recorded them) and the value it returned."""
-    return '[call to {} folded ({} lines, its path shown above): {} -> returned {}]'.format(
-        function, n_lines, ', '.join('{} = {}'.format(name, value) for name, value in arguments) or 'no arguments',
+def call_line(function, n_lines, arguments, returned, reason):
+    """The one line of a folded call: the function, the lines folded and why, its arguments
+    (as its call event recorded them) and the value it returned."""
+    return '[call to {} folded ({} lines, {}): {} -> returned {}]'.format(
+        function, n_lines, REASONS[reason], ', '.join('{} = {}'.format(name, value) for name, value in arguments) or 'no arguments',
         returned)
 
 
