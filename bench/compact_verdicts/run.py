@@ -8,7 +8,8 @@ Two jobs on the first ``--limit`` toy problems (``--stages filter,trace,select``
 compact text folds at least one loop: at most ``--items`` of them, the shortest snoop traces first
 (prompt length is what a CPU server spends its time on). Each format's items are copied into their own folder (``selected.jsonl`` only) and translated there
 by ``groundtrace translate`` with the same settings, compact first; the table is read from each
-folder's ``translated.jsonl`` and ``stats.json``. Rerunning with the same ``--work`` resumes
+folder's ``translated.jsonl`` (every narration verified again, so both formats are judged by the
+same verifier) and ``stats.json``. Rerunning with the same ``--work`` resumes
 (the jobs and the translate stage skip what is done).
 """
 
@@ -20,6 +21,10 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(REPO / 'python'))
+
+from groundtrace.verify import verify_narration  # noqa: E402
+
 GROUNDTRACE = [sys.executable, '-m', 'groundtrace.cli']
 FORMATS = ('snoop', 'compact')
 ROWS = ('pass', 'wrong_answer', 'no_answer', 'unfinished', 'mentions_trace', 'contains_code', 'ungrounded')
@@ -68,7 +73,11 @@ def table(folder, selected):
         else {}
     failed = read_jsonl(folder / 'translate_failed.jsonl') if (folder / 'translate_failed.jsonl').exists() else []
     stats = json.loads((folder / 'stats.json').read_text())['stages'].get('translate', {})
-    verdicts = collections.Counter(r.get('verdict') for r in rows.values() if r.get('status') == 'ok')
+    items = {r['id']: r for r in selected}
+    verdicts = collections.Counter(  # checked again: both formats by the verifier as it is now
+        verify_narration(r.get('final'), items[r['id']], thinking_closed=r.get('thinking_closed', True),
+                         finish_reason=r.get('finish_reason'))['verdict']
+        for r in rows.values() if r.get('status') == 'ok')
     finish = collections.Counter(r.get('finish_reason') for r in rows.values() if r.get('status') == 'ok')
     lines = [r['n_lines'] for r in selected]
     return {

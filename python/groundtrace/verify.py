@@ -47,7 +47,8 @@ MAX_LISTED = 50  # evidence lists are cut to this many entries
 
 # Where a narration states its answer, in the ways models write it (any case, with or without
 # markdown emphasis): a labelled line ("Final answer:", "**Final Output:**", "Output:", "Answer:"),
-# a sentence ("the output is …", "the function returns …"), \\boxed{…}, the last fenced block, or a
+# a sentence ("the output is …", "the output of the code is:" over a block, "the function returns …";
+# not one that starts with "if"/"otherwise"), \\boxed{…}, the last fenced block, or a
 # last line that is only a value.  The one stated last wins; a fenced block or a bare last line
 # counts only when nothing is labelled.
 _EMPHASIS = r'[*_]{0,3}'
@@ -55,9 +56,12 @@ _LABEL = re.compile(
     r'(?im)^[ \t>#-]*' + _EMPHASIS + r'[ \t]*(?P<label>final[ \t]+(?:answer|output|result)|answer|output|result'
     r'|return(?:ed)?[ \t]+value)[ \t]*' + _EMPHASIS + r'[ \t]*(?:[:：=]|is\b)[ \t]*' + _EMPHASIS + r'[ \t]*')
 _SENTENCE = re.compile(
-    r'(?i)\b(?:(?:final[ \t]+)?(?:output|answer|result|return(?:ed)?[ \t]+value)[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'
+    r'(?i)\b(?:(?:final[ \t]+)?(?:output|answer|result|return(?:ed)?[ \t]+value)'
+    r'(?:[ \t]+of[ \t]+[^\n.:;]{1,60}?)?[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'  # "the output of the code is"
     r'|(?:function|code|program|solution|it|main_solution(?:\(\))?)[ \t]+(?:returns|will[ \t]+return|would[ \t]+return)'
-    r')[ \t]*:?[ \t]*(?P<rest>[^\n]+)')
+    r')[ \t]*(?P<colon>:?)[ \t]*(?P<rest>[^\n]*)')
+# A sentence that starts so states a case, not the answer ("If both hold, it returns True.").
+_CONDITIONAL = re.compile(r'(?i)^\W*(?:if|otherwise|else|unless)\b')
 _BOXED = re.compile(r'\\boxed\{')
 _FENCE = re.compile(r'```[ \t]*([\w+-]*)[ \t]*\n(.*?)```', re.S)
 _AFTER_VALUE = re.compile(r'[ \t]*(?:[,;(—–]|\s-\s|\b(?:because|since|which|as|after|from|for|and|so|when)\b)')
@@ -144,6 +148,20 @@ def _balanced(text, start):
     return None
 
 
+def _sentence_before(text, offset):
+    """The text from the start of the sentence holding ``offset`` up to it."""
+    start = max(text.rfind(mark, 0, offset) for mark in ('. ', '\n'))
+    return text[start + 1:offset]
+
+
+def _block_after(text, offset):
+    """What stands below a line ending in a colon: its fenced block, else its paragraph."""
+    below = text[offset:].lstrip(' \t\n')
+    if below.startswith('```'):
+        return below
+    return re.split(r'\n[ \t]*\n', below, maxsplit=1)[0]
+
+
 def _stated_answers(text):
     """Every labelled, sentence or boxed statement of an answer: ``(offset, answer, how)``."""
     found = []
@@ -153,7 +171,12 @@ def _stated_answers(text):
             how = 'final_answer_line' if m.group('label').lower().startswith('final') else 'label_line'
             found.append((m.start(), value, how))
     for m in _SENTENCE.finditer(text):
-        value = _labelled_value(m.group('rest'), strict=True)
+        if _CONDITIONAL.match(_sentence_before(text, m.start())):
+            continue
+        rest = m.group('rest')
+        if not rest.strip() and m.group('colon'):  # "The output is:" and the value below it
+            rest = _block_after(text, m.end())
+        value = _labelled_value(rest, strict=True)
         if value:
             found.append((m.start(), value, 'sentence'))
     for m in _BOXED.finditer(text):

@@ -51,6 +51,9 @@ FORMS = {
     'function_returns': lambda v: BODY + 'Therefore the function returns {}.'.format(v),
     'boxed': lambda v: BODY + 'The result is $\\boxed{{{}}}$'.format(v),
     'fenced_block': lambda v: BODY + 'The value returned:\n```\n{}\n```'.format(v),
+    'output_of_the_code_is': lambda v: BODY + 'The output of the given Python code is `{}`, the last value.'.format(v),
+    'output_is_colon_block': lambda v: BODY + 'The output is:\n\n```\n{}\n```\n\nThis is what the loop leaves.'.format(v),
+    'output_of_code_colon_paragraph': lambda v: BODY + 'The output of the above code is:\n\n{}\n\nIt is built step by step.'.format(v),
     'last_line_value': lambda v: BODY + '\n{}'.format(v),
     'backticks_period': lambda v: BODY + 'Final answer: `{}`.'.format(v),
     'bold_value': lambda v: BODY + 'Final answer: **{}**'.format(v),
@@ -85,6 +88,8 @@ def endings():
         'Output: a dictionary mapping each word to its count',
         'Thus, we obtain the expected output for this input.',
         'The answer depends on the input values given.',
+        'If the list is empty, the function returns None. Otherwise, it returns the largest element.',
+        'The output is:\n\nthe sorted list of the words, one per line.',
     ]
     for i, text in enumerate(no_answer):
         expected = VALUES[i % len(VALUES)][0]
