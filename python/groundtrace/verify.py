@@ -116,8 +116,8 @@ def _labelled_value(rest, strict):
     value (it may span lines), else the first line (or the value at its start). ``strict``:
     words alone are no answer (a sentence such as "the result is built by …")."""
     rest = rest.strip()
-    if rest.startswith('```'):
-        return _clean_answer(rest)
+    if rest.startswith('```'):  # a block the completion never closed is cut off, not a value
+        return _clean_answer(rest) if _FENCE.match(rest) else None
     whole = _clean_answer(rest)
     if _value_like(whole):
         return whole

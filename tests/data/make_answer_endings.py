@@ -90,6 +90,8 @@ def endings():
         'The answer depends on the input values given.',
         'If the list is empty, the function returns None. Otherwise, it returns the largest element.',
         'The output is:\n\nthe sorted list of the words, one per line.',
+        'The output of the code is:\n\n```\n[11, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,',
+        'Output:\n```\n{"a": 1, "b":',
     ]
     for i, text in enumerate(no_answer):
         expected = VALUES[i % len(VALUES)][0]
