@@ -57,7 +57,7 @@ _LABEL = re.compile(
     r'|return(?:ed)?[ \t]+value)[ \t]*' + _EMPHASIS + r'[ \t]*(?:[:：=]|is\b)[ \t]*' + _EMPHASIS + r'[ \t]*')
 _SENTENCE = re.compile(
     r'(?i)\b(?:(?:final[ \t]+)?(?:output|answer|result|return(?:ed)?[ \t]+value)'
-    r'(?:[ \t]+of[ \t]+[^\n.:;]{1,60}?)?[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'  # "the output of the code is"
+    r'(?:[ \t]+(?:of|from)[ \t]+[^\n.:;]{1,60}?)?[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'  # "the output of the code is"
     r'|(?:function|code|program|solution|it|main_solution(?:\(\))?)[ \t]+(?:returns|will[ \t]+return|would[ \t]+return)'
     r')[ \t]*(?P<colon>:?)[ \t]*(?P<rest>[^\n]*)')
 # A sentence that starts so states a case, not the answer ("If both hold, it returns True.").
