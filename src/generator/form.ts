@@ -102,9 +102,9 @@ const OWN_ROWS = ['input', 'output', 'stages', 'limit', 'sample'];
 
 /** What an empty field means (presentation only: the defaults are the schema's). */
 const PLACEHOLDERS: Record<string, string> = {
-  workers: 'one per CPU',
+  workers: '1 per CPU',
   rayAddress: 'auto',
-  rayCpusPerActor: 'all of a node',
+  rayCpusPerActor: 'all',
   translatorUrl: 'http://host:8000/v1',
   model: "the server's model"
 };
@@ -165,6 +165,7 @@ class OptionField {
     this.control.dataset.option = key;
     this.control.addEventListener('change', changed);
     this.row = field(title, help, this.control, this._kind !== 'text');
+    this.row.classList.toggle('gt-field-select', this._kind === 'enum');
     this.row.dataset.optionRow = key;
   }
 

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { openPanel, panel, readJson, stageRow } from './generatorPage';
 import { DOCS, patientConditions, PYTHON, REPO, slowStartUse } from './setup';
 
 /**
@@ -79,32 +80,6 @@ test.beforeEach(async ({ page, tmpPath }) => {
   await page.goto(`tree/${tmpPath}`);
 });
 
-const panel = (page: IJupyterLabPageFixture) =>
-  page.locator('#groundtrace-generator');
-const stageRow = (page: IJupyterLabPageFixture, stage: string) =>
-  panel(page).locator(`.gt-stage[data-stage="${stage}"]`);
-
-async function openPanel(page: IJupyterLabPageFixture): Promise<void> {
-  await page.evaluate(() =>
-    (window as any).jupyterapp.commands.execute('groundtrace:open-generator')
-  );
-  await expect(panel(page)).toBeVisible();
-  // a wider sidebar than the default, as a user running jobs would make it
-  const box = (await panel(page).boundingBox())!;
-  if (box.width < 380) {
-    await page.mouse.move(box.x + box.width + 2, box.y + 200);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 420, box.y + 200, { steps: 5 });
-    await page.mouse.up();
-  }
-  await expect(panel(page).locator('.gt-kernel-badge')).toHaveText(
-    'kernel ready',
-    {
-      timeout: 60_000
-    }
-  );
-}
-
 /** Moves the panel to the other sidebar, as its tab's context menu does. */
 async function switchSidebarSide(page: IJupyterLabPageFixture): Promise<void> {
   await page
@@ -171,17 +146,6 @@ async function expectEveryStageComplete(
     expect(match, `${stage}: ${numbers}`).not.toBeNull();
     expect(match![1]).toBe(match![2]);
   }
-}
-
-async function readJson(
-  page: IJupyterLabPageFixture,
-  file: string
-): Promise<any> {
-  const response = await page.request.get(
-    `/api/contents/${file}?content=1&type=file&format=text`
-  );
-  expect(response.ok(), `${file} is readable`).toBe(true);
-  return JSON.parse((await response.json()).content);
 }
 
 async function readJsonl(

@@ -58,6 +58,8 @@ class TraceStage(Stage):
         with open_executor(cfg, limits, ctx.log) as executor, \
                 JsonlAppender(folder.traces) as traces, JsonlAppender(folder.documents) as documents:
             nodes = getattr(executor, 'nodes', None)
+            if nodes:  # the cluster's nodes show before their first batch comes back
+                progress.advance(0, nodes=nodes())
             for report in executor.run(tasks()):
                 if report['id'] not in pending:
                     continue  # a duplicate report (an executor resent a batch)
