@@ -54,7 +54,8 @@ MAX_LISTED = 50  # evidence lists are cut to this many entries
 _EMPHASIS = r'[*_]{0,3}'
 _LABEL = re.compile(
     r'(?im)^[ \t>#-]*' + _EMPHASIS + r'[ \t]*(?P<label>final[ \t]+(?:answer|output|result)|answer|output|result'
-    r'|return(?:ed)?[ \t]+value)[ \t]*' + _EMPHASIS + r'[ \t]*(?:[:：=]|is\b)[ \t]*' + _EMPHASIS + r'[ \t]*')
+    r'|return(?:ed)?[ \t]+value)[ \t]*' + _EMPHASIS + r'[ \t]*(?:[:：=]|is\b|(?=\n))[ \t]*' + _EMPHASIS + r'[ \t]*')
+# (a label alone on its line, "### Output", heads the value or sentence below it)
 _SENTENCE = re.compile(
     r'(?i)\b(?:(?:final[ \t]+)?(?:output|answer|result|return(?:ed)?[ \t]+value)'
     r'(?:[ \t]+(?:of|from)[ \t]+[^\n.:;]{1,60}?)?[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'  # "the output of the code is"

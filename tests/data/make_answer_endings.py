@@ -53,6 +53,7 @@ FORMS = {
     'fenced_block': lambda v: BODY + 'The value returned:\n```\n{}\n```'.format(v),
     'output_of_the_code_is': lambda v: BODY + 'The output of the given Python code is `{}`, the last value.'.format(v),
     'output_is_colon_block': lambda v: BODY + 'The output is:\n\n```\n{}\n```\n\nThis is what the loop leaves.'.format(v),
+    'heading_output_sentence': lambda v: BODY + '### Output\nThe value after the last step is {}.'.format(v),
     'output_of_code_colon_paragraph': lambda v: BODY + 'The output of the above code is:\n\n{}\n\nIt is built step by step.'.format(v),
     'last_line_value': lambda v: BODY + '\n{}'.format(v),
     'backticks_period': lambda v: BODY + 'Final answer: `{}`.'.format(v),
