@@ -184,7 +184,21 @@ def _stated_answers(text):
         inner = _balanced(text, m.end())
         if inner and _clean_answer(inner):
             found.append((m.start(), _clean_answer(inner), 'boxed'))
-    return found
+    code = _code_spans(text)
+    return [s for s in found if not any(start <= s[0] < end for start, end in code)]
+
+
+def _code_spans(text):
+    """Where the text is code: fenced blocks of Python (by tag or content), and a block never
+    closed. A line there such as ``result = []`` is the code's, not a statement of the answer."""
+    spans, end = [], 0
+    for m in _FENCE.finditer(text):
+        if m.group(1).lower() in ('python', 'py') or _CODE_LINE.search(m.group(2)):
+            spans.append((m.start(), m.end()))
+        end = m.end()
+    if text.count('```', end) % 2:
+        spans.append((text.index('```', end), len(text)))
+    return spans
 
 
 def extract_answer(text):

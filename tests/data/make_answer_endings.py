@@ -93,6 +93,8 @@ def endings():
         'The output is:\n\nthe sorted list of the words, one per line.',
         'The output of the code is:\n\n```\n[11, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,',
         'Output:\n```\n{"a": 1, "b":',
+        'Here is the code:\n\n```python\ndef main():\n    result = []\n    for i in range(3):\n        result.append(i)\n'
+        '    return result\n```\n\nIt builds the list one item at a time.',
     ]
     for i, text in enumerate(no_answer):
         expected = VALUES[i % len(VALUES)][0]
