@@ -3,8 +3,6 @@
 import linecache
 import random
 
-from groundtrace.tracer import trace_call
-
 from . import values
 from .compare import output_matches
 from .trace_format import (
@@ -98,6 +96,9 @@ def document_events_cap(max_lines):
 def run_item(payload):
     """Runs in the sandboxed child: decode the input (evaluating expression arguments, which
     are dataset code, here and only here), trace one item, compare its return value."""
+    # Imported here, not at the top: the job imports this module too and needs no snoop.
+    from groundtrace.tracer import trace_call
+
     funcname = payload['funcname']
     max_lines = payload.get('max_lines')
     input_error, module = [], []
