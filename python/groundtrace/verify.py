@@ -57,8 +57,8 @@ _LABEL = re.compile(
     r'|return(?:ed)?[ \t]+value)[ \t]*' + _EMPHASIS + r'[ \t]*(?:[:：=]|is\b|(?=\n))[ \t]*' + _EMPHASIS + r'[ \t]*')
 # (a label alone on its line, "### Output", heads the value or sentence below it)
 _SENTENCE = re.compile(
-    r'(?i)\b(?:(?:final[ \t]+)?(?:output|answer|result|return(?:ed)?[ \t]+value)'
-    r'(?:[ \t]+(?:of|from)[ \t]+[^\n.:;]{1,60}?)?[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'  # "the output of the code is"
+    r'(?i)\b(?:(?:final[ \t]+)?(?:output|answer|result|solution|return(?:ed)?[ \t]+value)'
+    r'(?:[ \t]+(?:of|from|to|for)[ \t]+[^\n.:;]{1,60}?)?[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'  # "the output of the code is"
     r'|(?:function|code|program|solution|it|main_solution(?:\(\))?)[ \t]+(?:returns|will[ \t]+return|would[ \t]+return)'
     r')[ \t]*(?P<colon>:?)[ \t]*(?P<rest>[^\n]*)')
 # A sentence that starts so states a case, not the answer ("If both hold, it returns True.").
@@ -219,7 +219,7 @@ def extract_answer(text):
         if _value_like(body) and not text[fences[-1].end():].strip():
             return body, 'fenced_block'
     lines = [line for line in text.strip().split('\n') if line.strip()]
-    if lines:
+    if lines and text.count('```') % 2 == 0:  # a last line inside a block never closed is cut off
         value = _clean_answer(lines[-1])
         if _value_like(value):
             return value, 'last_line'
