@@ -60,6 +60,9 @@ def same_folded_items(work, most):
 
 
 def translate(args, folder):
+    done = {r['id'] for r in read_jsonl(folder / 'translated.jsonl')} if (folder / 'translated.jsonl').exists() else set()
+    if {r['id'] for r in read_jsonl(folder / 'selected.jsonl')} <= done:
+        return  # nothing left: stats.json keeps the figures of the run that translated
     command = GROUNDTRACE + ['translate', str(folder), '--translator-url', args.url, '--model', args.model,
                              '--max-tokens', str(args.max_tokens), '--concurrency', str(args.concurrency),
                              '--max-attempts', str(args.max_attempts), '--prompt-budget', str(args.prompt_budget),
