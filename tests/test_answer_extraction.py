@@ -48,6 +48,7 @@ def test_the_set_is_large_and_mixed():
     rows = labelled()
     assert len(rows) >= 200
     assert {r['source'] for r in rows} == {'written', 'vllm'}
+    assert sum(r['source'] == 'vllm' for r in rows) >= 60  # real endings from the demo vLLM, labelled by hand
     assert any(r['states_answer'] and r['stated'] != r['expected'] for r in rows)
     assert any(not r['states_answer'] for r in rows)
 
