@@ -61,7 +61,8 @@ _SENTENCE = re.compile(
     r'(?:[ \t]+(?:of|from|to|for)[ \t]+[^\n.:;]{1,60}?)?[ \t]+(?:is|will[ \t]+be|would[ \t]+be)'  # "the output of the code is"
     r'|(?:function|code|program|solution|it|main_solution(?:\(\))?)[ \t]+(?:returns|will[ \t]+return|would[ \t]+return)'
     r')[ \t]*(?P<colon>:?)[ \t]*(?P<rest>[^\n]*)')
-# A sentence that starts so states a case, not the answer ("If both hold, it returns True.").
+# A sentence or clause that starts so states a case, not the answer ("If both hold, it returns
+# True.", "…, otherwise it returns False").
 _CONDITIONAL = re.compile(r'(?i)^\W*(?:if|otherwise|else|unless)\b')
 _BOXED = re.compile(r'\\boxed\{')
 _FENCE = re.compile(r'```[ \t]*([\w+-]*)[ \t]*\n(.*?)```', re.S)
@@ -118,8 +119,8 @@ def _labelled_value(rest, strict):
     words alone are no answer (a sentence such as "the result is built by …")."""
     rest = rest.strip()
     if rest.startswith('```'):  # a block the completion never closed is cut off, not a value
-        return _clean_answer(rest) if _FENCE.match(rest) else None
-    whole = _clean_answer(rest)
+        return _without_return(_clean_answer(rest)) if _FENCE.match(rest) else None
+    whole = _without_return(_clean_answer(rest))
     if _value_like(whole):
         return whole
     first = _clean_answer(rest.split('\n', 1)[0])
@@ -134,6 +135,13 @@ def _labelled_value(rest, strict):
     if head is not None:
         return head
     return None if strict else (first or None)
+
+
+def _without_return(text):
+    """``True`` of "The output is: ```return True```"."""
+    if text.startswith('return ') and _value_like(text[len('return '):].strip()):
+        return text[len('return '):].strip()
+    return text
 
 
 def _balanced(text, start):
@@ -172,7 +180,8 @@ def _stated_answers(text):
             how = 'final_answer_line' if m.group('label').lower().startswith('final') else 'label_line'
             found.append((m.start(), value, how))
     for m in _SENTENCE.finditer(text):
-        if _CONDITIONAL.match(_sentence_before(text, m.start())):
+        before = _sentence_before(text, m.start())
+        if _CONDITIONAL.match(before) or _CONDITIONAL.match(before.rsplit(',', 1)[-1]):
             continue
         rest = m.group('rest')
         if not rest.strip() and m.group('colon'):  # "The output is:" and the value below it

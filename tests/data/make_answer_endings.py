@@ -55,6 +55,7 @@ FORMS = {
     'output_is_colon_block': lambda v: BODY + 'The output is:\n\n```\n{}\n```\n\nThis is what the loop leaves.'.format(v),
     'heading_output_sentence': lambda v: BODY + '### Output\nThe value after the last step is {}.'.format(v),
     'solution_to_problem_is': lambda v: BODY + 'The solution to this problem is `{}`.'.format(v),
+    'output_is_return_block': lambda v: BODY + 'The output of the main_solution function is:\n\n```\nreturn {}\n```'.format(v),
     'output_of_code_colon_paragraph': lambda v: BODY + 'The output of the above code is:\n\n{}\n\nIt is built step by step.'.format(v),
     'last_line_value': lambda v: BODY + '\n{}'.format(v),
     'backticks_period': lambda v: BODY + 'Final answer: `{}`.'.format(v),
@@ -95,6 +96,7 @@ def endings():
         'The output of the code is:\n\n```\n[11, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,',
         'Output:\n```\n{"a": 1, "b":',
         'The output of this code snippet is:\n\n```\n1116201\n1116201\n1116201',
+        'The `check` function takes a string and returns `True` if it is valid, otherwise it returns `False`.',
         'Here is the code:\n\n```python\ndef main():\n    result = []\n    for i in range(3):\n        result.append(i)\n'
         '    return result\n```\n\nIt builds the list one item at a time.',
     ]
