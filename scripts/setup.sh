@@ -122,10 +122,26 @@ quietly() {
   fi
   rm -f "$output"
 }
-quietly npm run build:prod
+# A fingerprint of what the build and the install read: a rerun with nothing changed skips them.
+fingerprint() { find "$@" -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1; }
+build_stamp=python/groundtrace/labextension/.groundtrace-build
+want_build=$(fingerprint src style schema package.json package-lock.json tsconfig.json)
+if [ "$(cat "$build_stamp" 2>/dev/null)" = "$want_build" ] && [ -f python/groundtrace/labextension/package.json ]; then
+  echo "   (unchanged since the last build: skipped)"
+else
+  quietly npm run build:prod
+  echo "$want_build" > "$build_stamp"
+fi
 
 log "Installing groundtrace (editable) with its Python dependencies"
-pip install -q --no-build-isolation -e ".[test]"
+pip_stamp=.venv/.groundtrace-install
+want_pip=$(fingerprint pyproject.toml)
+if [ "$(cat "$pip_stamp" 2>/dev/null)" = "$want_pip" ] && python -c 'import groundtrace' 2>/dev/null; then
+  echo "   (pyproject.toml unchanged since the last install: skipped)"
+else
+  pip install -q --no-build-isolation -e ".[test]"
+  echo "$want_pip" > "$pip_stamp"
+fi
 # The editable install links the Python package; link the built labextension too.
 quietly jupyter labextension develop --overwrite .
 # An editable install skips the wheel's shared-data: enable the server extension (the
