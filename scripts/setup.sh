@@ -124,7 +124,7 @@ quietly() {
 }
 # A fingerprint of what the build and the install read: a rerun with nothing changed skips them.
 fingerprint() { find "$@" -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1; }
-build_stamp=python/groundtrace/labextension/.groundtrace-build
+build_stamp=.venv/.groundtrace-build  # not in the output folder: the wheel would carry it
 want_build=$(fingerprint src style schema package.json package-lock.json tsconfig.json)
 if [ "$(cat "$build_stamp" 2>/dev/null)" = "$want_build" ] && [ -f python/groundtrace/labextension/package.json ]; then
   echo "   (unchanged since the last build: skipped)"
