@@ -102,7 +102,7 @@ const OWN_ROWS = ['input', 'output', 'stages', 'limit', 'sample'];
 
 /** What an empty field means (presentation only: the defaults are the schema's). */
 const PLACEHOLDERS: Record<string, string> = {
-  workers: '1 per CPU',
+  workers: 'per CPU',
   rayAddress: 'auto',
   rayCpusPerActor: 'all',
   translatorUrl: 'http://host:8000/v1',
