@@ -609,7 +609,9 @@ test('Try 5 runs every chosen stage on 5 problems in a scratch folder, opens its
   const viewer = page.locator('.jp-MainAreaWidget .gt-TraceViewer');
   await expect(viewer).toBeVisible({ timeout: JOB_TIMEOUT });
   await expect(p.locator('.gt-try-result')).toContainText('Try 5: finished');
-  await expect(p.locator('.gt-try-counts')).toContainText('filter: in 5, out 5');
+  await expect(p.locator('.gt-try-counts')).toContainText(
+    'filter: in 5, out 5'
+  );
   const folder = (await p.locator('.gt-try-folder').textContent())!.replace(
     /^in /,
     ''
