@@ -2,7 +2,14 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
-import { DOCS, patientConditions, PYTHON, REPO, slowStartUse } from './setup';
+import {
+  DOCS,
+  openDatasetFolder,
+  patientConditions,
+  PYTHON,
+  REPO,
+  slowStartUse
+} from './setup';
 
 /**
  * A dataset item traced in the compact format (ui-tests/compact_data.py, the real tracer):
@@ -20,12 +27,7 @@ test.use({ ...slowStartUse, viewport: { width: 1400, height: 900 } });
 
 test.beforeEach(async ({ page, tmpPath }) => {
   patientConditions(page);
-  for (const [name, text] of Object.entries(FILES)) {
-    expect(
-      await page.contents.uploadContent(text, 'text', `${tmpPath}/ds/${name}`)
-    ).toBe(true);
-  }
-  await page.goto(`tree/${tmpPath}/ds?reset`);
+  await openDatasetFolder(page, tmpPath, FILES);
 });
 
 const viewer = (page: IJupyterLabPageFixture) =>

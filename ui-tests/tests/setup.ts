@@ -37,3 +37,26 @@ export function patientConditions(page: IJupyterLabPageFixture): void {
   page.waitForCondition = (fn, timeout) =>
     waitForCondition(fn, timeout ?? STARTUP_TIMEOUT);
 }
+
+/**
+ * Uploads dataset files (name → text, as a ui-tests/*_data.py script prints them) into
+ * `${tmpPath}/ds` and opens JupyterLab in that folder.
+ */
+export async function openDatasetFolder(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  files: Record<string, string>
+): Promise<void> {
+  for (const [name, text] of Object.entries(files)) {
+    if (
+      !(await page.contents.uploadContent(
+        text,
+        'text',
+        `${tmpPath}/ds/${name}`
+      ))
+    ) {
+      throw new Error(`could not upload ${tmpPath}/ds/${name}`);
+    }
+  }
+  await page.goto(`tree/${tmpPath}/ds?reset`);
+}

@@ -2,7 +2,14 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
-import { DOCS, patientConditions, PYTHON, REPO, slowStartUse } from './setup';
+import {
+  DOCS,
+  openDatasetFolder,
+  patientConditions,
+  PYTHON,
+  REPO,
+  slowStartUse
+} from './setup';
 
 /**
  * The viewer's Translate streaming through the Jupyter server's route to the real vLLM
@@ -29,12 +36,7 @@ test('Translate streams a narration from the real vLLM through the server route,
   tmpPath
 }) => {
   patientConditions(page);
-  for (const [name, text] of Object.entries(FILES)) {
-    expect(
-      await page.contents.uploadContent(text, 'text', `${tmpPath}/ds/${name}`)
-    ).toBe(true);
-  }
-  await page.goto(`tree/${tmpPath}/ds?reset`);
+  await openDatasetFolder(page, tmpPath, FILES);
   // A short answer: the model writes about ten tokens a second on two CPU cores.
   await page.evaluate(async () => {
     const app = (window as any).jupyterapp;

@@ -3,7 +3,14 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { DOCS, patientConditions, PYTHON, REPO, slowStartUse } from './setup';
+import {
+  DOCS,
+  openDatasetFolder,
+  patientConditions,
+  PYTHON,
+  REPO,
+  slowStartUse
+} from './setup';
 
 /**
  * The main-area Trace Viewer on a dataset item made by the real tracer, whose values
@@ -21,12 +28,7 @@ test.use({ ...slowStartUse, viewport: { width: 1400, height: 860 } });
 
 test.beforeEach(async ({ page, tmpPath }) => {
   patientConditions(page);
-  for (const [name, text] of Object.entries(FILES)) {
-    expect(
-      await page.contents.uploadContent(text, 'text', `${tmpPath}/ds/${name}`)
-    ).toBe(true);
-  }
-  await page.goto(`tree/${tmpPath}/ds?reset`);
+  await openDatasetFolder(page, tmpPath, FILES);
 });
 
 const viewer = (page: IJupyterLabPageFixture) =>
