@@ -80,7 +80,7 @@ export interface JobOptions {
    */
   max_trace_lines?: number;
   /**
-   * CPU-time limit per item in seconds (RLIMIT_CPU); the pool also stops an item at ten times it in wall time (code that sleeps).
+   * CPU-time limit per item in seconds (its own CPU time, not the whole child's); the pool also stops an item at ten times it in wall time (code that sleeps).
    */
   timeout?: number;
   /**

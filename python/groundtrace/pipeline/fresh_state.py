@@ -20,7 +20,7 @@ except ImportError:  # an interpreter without the C accelerator of abc
     _abc = None
 
 
-def _abstract_classes():
+def abstract_classes():
     """Every class whose metaclass is ABCMeta (or a subclass of it)."""
     from abc import ABCMeta
     seen, found, todo = set(), [], [object]
@@ -45,7 +45,7 @@ def _abc_answers():
     if _abc is None:
         return []
     pairs = []
-    for cls in _abstract_classes():
+    for cls in abstract_classes():
         try:
             _registry, cache, negative, _version = _abc._get_dump(cls)
         except Exception:
@@ -69,16 +69,19 @@ class FreshState:
         self.re_cache = dict(re._cache)
         self.abc_answers = _abc_answers()
         self._n_modules = -1  # len(sys.modules) after the last restore (none yet)
+        self.abc_classes = None  # the abstract classes the last restore reset
 
     def is_disturbed(self):
         """A cheap check, run before each fork: has the pool imported or compiled since?"""
         return len(sys.modules) != self._n_modules or len(re._cache) != len(self.re_cache)
 
-    def restore(self):
+    def restore(self, abc_classes=None):
+        """``abc_classes``: the abstract classes to reset, when the caller knows them (a child
+        between two items: walking every class would touch, and so copy, every class's page)."""
         self._forget_modules()
         re._cache.clear()
         re._cache.update(self.re_cache)
-        self._restore_abc_caches()
+        self._restore_abc_caches(abc_classes)
         self._n_modules = len(sys.modules)
 
     def _forget_modules(self):
@@ -87,10 +90,12 @@ class FreshState:
                 continue
             del sys.modules[name]  # our references stay valid; a new import loads it afresh
 
-    def _restore_abc_caches(self):
+    def _restore_abc_caches(self, classes=None):
         if _abc is None:
             return
-        for cls in _abstract_classes():
+        if classes is None:
+            classes = self.abc_classes = abstract_classes()
+        for cls in classes:
             _abc._reset_caches(cls)
         for cls, sub in self.abc_answers:
             issubclass(sub, cls)  # asks again what the fresh interpreter had asked

@@ -74,7 +74,7 @@ def recheck_traces(folder, open_executor, cfg, progress=None, counts=None):
             pending[recheck_id(record['id'])] = {'id': record['id'], 'status': record['status'],
                                                  'trace': record.get('trace')}
             payload = trace_payload(record, record, cfg.max_trace_lines, 'none', getattr(cfg, 'trace_format', None))
-            yield recheck_id(record['id']), 'trace', payload
+            yield recheck_id(record['id']), 'trace', payload, record.get('problem_id')
 
     counts = counts if counts is not None else {}
     with open_executor() as executor, JsonlAppender(folder.rechecks) as out:

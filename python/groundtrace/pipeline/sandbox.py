@@ -23,6 +23,7 @@ __all__ = ['Limits', 'WorkerPool', 'bwrap_command']
 
 
 _BWRAP_STATE = {}
+WINDOW_PER_WORKER = 16  # tasks in flight per worker: one problem has up to 10 items
 
 
 def bwrap_command():
@@ -107,6 +108,7 @@ class WorkerPool:
         self._said_fallback = False
         self._deaths_without_report = 0
         self.pool_cpu_s = 0.0  # CPU time of finished pool processes and their items
+        self.pool_children = 0  # children they forked (one per problem, when items allow)
 
     def _env(self):
         pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -145,14 +147,19 @@ class WorkerPool:
                 report = {'id': json.loads(m.group(1)), 'status': 'crash', 'error': 'unreadable result'}
             if '_pool_cpu_s' in report:
                 self.pool_cpu_s += report['_pool_cpu_s']
+                self.pool_children += report.get('_pool_children', 0)
                 continue
             self._reports.put(report)
         proc.wait()
         self._reports.put({'_pool_exit': proc.returncode, '_proc': proc})
 
-    def submit(self, task_id, target, payload):
+    def submit(self, task_id, target, payload, group=None):
+        """``group``: the task's problem; the pool runs the tasks of one group in one child."""
         self._inflight[task_id] = (target, payload)
-        line = (json.dumps({'id': task_id, 'target': target, 'payload': payload}, ensure_ascii=False) + '\n')
+        task = {'id': task_id, 'target': target, 'payload': payload}
+        if group is not None:
+            task['group'] = group
+        line = json.dumps(task, ensure_ascii=False) + '\n'
         try:
             self._proc.stdin.write(line.encode('utf-8', 'surrogatepass'))
             self._proc.stdin.flush()
@@ -187,18 +194,20 @@ class WorkerPool:
                 return report
 
     def run(self, tasks, window=None):
-        """Submit ``(task_id, target, payload)`` lazily, keeping ``window`` in flight; yield reports."""
-        window = window or self.workers * 4
+        """Submit ``(task_id, target, payload[, group])`` lazily, keeping ``window`` in flight
+        (enough for a few problems' items, so that the pool can give a child all of one
+        problem's); yield reports."""
+        window = window or self.workers * WINDOW_PER_WORKER
         tasks = iter(tasks)
         exhausted = False
         while True:
             while not exhausted and self.inflight < window:
                 try:
-                    task_id, target, payload = next(tasks)
+                    task = next(tasks)
                 except StopIteration:
                     exhausted = True
                     break
-                self.submit(task_id, target, payload)
+                self.submit(*task)
             if not self.inflight:
                 return
             yield self.next_report()

@@ -1,20 +1,22 @@
-"""The worker pool: one long-lived process that forks an isolated child per item.
+"""The worker pool: one long-lived process that forks an isolated child per problem.
 
-Three parts: ``child`` (what the forked child sets up before it runs the item), ``loop``
-(the event loop that starts, watches, reaps and reports children) and ``status`` (how an
-item's end becomes its status: a pure function). This module is the pool's entry: its
-settings (``Limits``), the targets a task may name, and the bootstrap it starts from.
+Four parts: ``child`` (what the forked child sets up, and its loop over items), ``reuse``
+(what it puts back between two items, or why it must end), ``loop`` (the event loop that
+starts, feeds, watches, reaps and reports children) and ``status`` (how an item's end becomes
+its status: a pure function). This module is the pool's entry: its settings (``Limits``), the
+targets a task may name, and the bootstrap it starts from.
 
 It runs inside the sandbox (see ``sandbox.py``, the job's side), imports the tracer once and
-forks one child per item. Each child gets its own session and process group, CPU /
-address-space / process-count / file-size limits, a scratch directory that is removed
-afterwards, a scrubbed environment and, when the pool runs as root, its own unprivileged
-uid (one per slot, so ``kill(-1)`` and RLIMIT_NPROC stay within the item). The child
-reports over a dedicated pipe; its stdout/stderr go to a capped pipe that is counted and
-discarded, so printed text can never be read as a result.
+forks a child for the items of one problem (a task's ``group``). Each child gets its own
+session and process group, address-space / process-count / file-size limits, a CPU-time
+limit per item, a scratch directory emptied between items and removed afterwards, a scrubbed
+environment and, when the pool runs as root, its own unprivileged uid (one per slot, so
+``kill(-1)`` and RLIMIT_NPROC stay within the child). The child reports over a dedicated
+pipe; its stdout/stderr go to a capped pipe that is counted and discarded, so printed text
+can never be read as a result.
 
-Protocol (JSON lines): job → pool stdin ``{"id", "target", "payload"}``; pool stdout →
-job ``{"id", "status", ..., "result"}``.
+Protocol (JSON lines): job → pool stdin ``{"id", "target", "payload"[, "group"]}``; pool
+stdout → job ``{"id", "status", ..., "result"}``.
 
 This process imports only what it needs: every class it defines or loads can show in a
 trace (an ``isinstance`` check against an abstract class walks its subclasses), so the

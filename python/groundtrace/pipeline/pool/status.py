@@ -1,6 +1,6 @@
 """What became of an item: its status and error from what the pool saw, as a pure function.
 
-The pool knows why it killed a child (``killed_for``), the frame the child wrote (its
+The pool knows why it killed an item's child (``killed_for``), the frame the child wrote (its
 ``head``, decoded by ``read_frame``), how the child ended (the wait status) and its CPU time;
 ``classify`` turns these into the report's ``status`` and ``error``. No process is needed to
 test it.
@@ -16,6 +16,17 @@ FRAME_HEADER = struct.Struct('>QQ')  # lengths of the head and the body
 def frame(head, body):
     """What the child writes: a small head the pool reads and a body it passes on undecoded."""
     return FRAME_HEADER.pack(len(head), len(body)) + head + body
+
+
+def split_frame(buf):
+    """``(frame, rest)`` when ``buf`` starts with a whole frame, else ``(None, b'')``."""
+    if len(buf) < FRAME_HEADER.size:
+        return None, b''
+    n_head, n_body = FRAME_HEADER.unpack(buf[:FRAME_HEADER.size])
+    end = FRAME_HEADER.size + n_head + n_body
+    if len(buf) < end:
+        return None, b''
+    return buf[:end], buf[end:]
 
 
 def read_frame(buf, loads):
@@ -38,6 +49,8 @@ def read_frame(buf, loads):
 def classify(killed_for, head, wait_status, cpu_ms, timeout_s, output_bytes, wall_s=None):
     """``(status, error)`` of an item (error may be None). ``timeout_s`` is the CPU limit,
     ``wall_s`` the wall-time backstop the pool killed a ``timeout`` item at."""
+    if killed_for == 'cpu_limit':  # the pool's own check of the item's CPU time
+        return 'timeout', 'CPU time limit'
     if killed_for is not None:
         return killed_for, {'timeout': 'wall time limit of {} s'.format(timeout_s if wall_s is None else wall_s),
                             'output_limit': 'output over {} bytes'.format(output_bytes),
@@ -47,7 +60,7 @@ def classify(killed_for, head, wait_status, cpu_ms, timeout_s, output_bytes, wal
         return str(head.get('status')), None if error is None else str(error)
     if wait_status is not None and os.WIFSIGNALED(wait_status):
         sig = os.WTERMSIG(wait_status)
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_ms and cpu_ms >= timeout_s * 1000):
+        if sig in (signal.SIGXCPU, signal.SIGPROF) or (sig == signal.SIGKILL and cpu_ms and cpu_ms >= timeout_s * 1000):
             return 'timeout', 'CPU time limit'
         return 'crash', 'killed by signal {}'.format(signal.Signals(sig).name)
     code = os.WEXITSTATUS(wait_status) if wait_status is not None else None

@@ -50,7 +50,7 @@ class TraceStage(Stage):
                         continue
                     pending[item['id']] = (fields, item)
                     yield item['id'], 'trace', trace_payload(problem, item, cfg.max_trace_lines, cfg.documents,
-                                                                 cfg.trace_format)
+                                                                 cfg.trace_format), problem['id']
 
         counts = Counter()
         limits = Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb, hash_seed=cfg.hash_seed)

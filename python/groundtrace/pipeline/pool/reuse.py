@@ -1,0 +1,172 @@
+"""What a child puts back between two items of one problem, and when it cannot (then it ends).
+
+A child runs the items of one problem one after another: a fork and a fresh child's
+copy-on-write faults cost about as much as a traced call (bench/README.md, trace_floor), and
+the items of a problem run the same code. Each item must still start from the state a fresh
+child starts from. ``ItemReset`` takes that state when the child starts; after each item it
+puts back what can be put back cheaply and exactly — the imports the item made, re's and the
+ABCs' caches (``FreshState``), builtins, sys settings and streams, warnings filters, the
+environment, the umask, gc settings, cwd and the scratch directory — and says the child must
+end instead when the item left what cannot: a running thread, a process (when the child has
+no uid of its own), a signal handler, an alarm or interval timer, a changed resource limit, a
+closed standard stream, an ABC registration, or a newly loaded C module that has state (its
+state outlives a re-import).
+"""
+
+import _thread
+import abc
+import builtins
+import gc
+import os
+import resource
+import shutil
+import signal
+import sys
+import warnings
+
+from ..fresh_state import abstract_classes
+
+_SYS_SETTINGS = (('getrecursionlimit', 'setrecursionlimit'),
+                 ('get_int_max_str_digits', 'set_int_max_str_digits'),
+                 ('getswitchinterval', 'setswitchinterval'))
+_SYS_OBJECTS = ('stdin', 'stdout', 'stderr', 'displayhook', 'excepthook', 'breakpointhook', 'unraisablehook')
+_SYS_LISTS = ('path', 'argv', 'meta_path', 'path_hooks', 'warnoptions')
+# RLIMIT_CPU is the child's to set before each item (child.py).
+_LIMITS = tuple(getattr(resource, name) for name in dir(resource)
+                if name.startswith('RLIMIT_') and name != 'RLIMIT_CPU')
+_SIGNALS = tuple(s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP))
+_TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL)
+
+
+# C modules of the standard library that keep no state a program can change (functions,
+# constants and types only), so a second import after a forget is like a first. Any other C
+# module an item loads (``_decimal``'s context, ``_csv``'s field limit, numpy's, ...) ends
+# the child. Snoop loads some of these lazily (``_bisect`` through asttokens).
+STATELESS_EXTENSIONS = frozenset({
+    '_bisect', '_heapq', 'unicodedata', 'binascii', '_random', '_md5', '_sha1', '_sha256', '_sha512',
+    '_sha3', '_blake2', '_struct', 'array', '_json', '_statistics', 'cmath', '_contextvars', '_queue',
+    'zlib', '_opcode', '_uuid', '_zoneinfo', '_typing',
+})
+
+
+def _stateful_extension(name, module):
+    return name not in STATELESS_EXTENSIONS and (getattr(module, '__file__', None) or '').endswith('.so')
+
+
+class ItemReset:
+    def __init__(self, fresh, scratch, out_fd, in_fd, own_uid):
+        """Taken in the child, set up and before its first item. ``out_fd`` and ``in_fd``
+        are what fds 1/2 and 0 were made from; ``own_uid``: the child runs as a uid of
+        its own, so ``kill(-1)`` reaches exactly the processes its items started."""
+        self.fresh = fresh
+        # The pool's last restore listed them (items' own ABCs are gone with their items).
+        self.abc_classes = fresh.abc_classes if fresh.abc_classes is not None else abstract_classes()
+        self.abc_token = abc.get_cache_token()
+        self.scratch, self.out_fd, self.in_fd, self.own_uid = scratch, out_fd, in_fd, own_uid
+        self.builtins = dict(builtins.__dict__)
+        self.main = sys.modules.get('__main__')
+        self.settings = [(getattr(sys, setter), getattr(sys, getter)())
+                         for getter, setter in _SYS_SETTINGS if hasattr(sys, getter)]
+        self.objects = {name: getattr(sys, name) for name in _SYS_OBJECTS if hasattr(sys, name)}
+        self.lists = {name: (getattr(sys, name), list(getattr(sys, name))) for name in _SYS_LISTS}
+        self.environ = dict(os.environ)
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
+        self.filters = (warnings.filters, list(warnings.filters), warnings.showwarning, dict(warnings.onceregistry))
+        self.gc = (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())
+        self.limits = {r: resource.getrlimit(r) for r in _LIMITS}
+        self.signals = {s: signal.getsignal(s) for s in _SIGNALS}
+        self.threads = _thread._count()
+        # What the child inherited is never garbage here: collections between items then
+        # walk the items' objects only, not every page of the pool's (each walk copies them).
+        gc.freeze()
+
+    def after_item(self):
+        """Put the starting state back; False when the child must end instead."""
+        try:
+            if not self._nothing_left_behind():
+                return False
+            self._put_back()
+        except Exception:  # the item broke what a put-back needs (closed a spare fd, ...)
+            return False
+        return True
+
+    def _nothing_left_behind(self):
+        if _thread._count() != self.threads:
+            return False
+        if signal.alarm(0) or any(signal.getitimer(t)[0] for t in _TIMERS):
+            return False
+        if any(signal.getsignal(s) != handler for s, handler in self.signals.items()):
+            return False
+        if any(resource.getrlimit(r) != value for r, value in self.limits.items()):
+            return False
+        if abc.get_cache_token() != self.abc_token:
+            return False
+        if any(_stateful_extension(name, sys.modules[name]) for name in sys.modules.keys() - self.fresh.modules
+               if not name.startswith('groundtrace')):
+            return False
+        if any(getattr(stream, 'closed', False) for stream in (sys.__stdout__, sys.__stderr__)):
+            return False
+        return self._no_processes_left() and self._scratch_emptied()
+
+    def _no_processes_left(self):
+        if self.own_uid:
+            try:
+                os.kill(-1, signal.SIGKILL)  # every process of this uid but this one
+            except OSError:
+                pass
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, 0 if self.own_uid else os.WNOHANG)
+            except ChildProcessError:
+                return True
+            if pid == 0:
+                return False  # a child still runs and nothing may kill it here
+
+    def _scratch_emptied(self):
+        try:
+            os.chdir(self.scratch)
+            for entry in os.scandir(self.scratch):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+        except OSError:
+            return False
+        return True
+
+    def _put_back(self):
+        self.fresh.restore(self.abc_classes)
+        current = builtins.__dict__
+        for name in [n for n in current if n not in self.builtins]:
+            del current[name]
+        for name, value in self.builtins.items():
+            if current.get(name, self) is not value:
+                current[name] = value
+        sys.modules['__main__'] = self.main
+        for setter, value in self.settings:
+            setter(value)
+        for name, value in self.objects.items():
+            setattr(sys, name, value)
+        for name, (original, items) in self.lists.items():
+            original[:] = items
+            setattr(sys, name, original)
+        sys.settrace(None)
+        sys.setprofile(None)
+        if os.environ != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        os.umask(self.umask)
+        original, items, showwarning, once = self.filters
+        original[:] = items
+        warnings.filters, warnings.showwarning = original, showwarning
+        warnings.onceregistry.clear()
+        warnings.onceregistry.update(once)
+        warnings._filters_mutated()
+        os.dup2(self.in_fd, 0)
+        os.dup2(self.out_fd, 1)
+        os.dup2(self.out_fd, 2)
+        enabled, threshold, _ = self.gc
+        gc.set_threshold(*threshold)
+        gc.enable() if enabled else gc.disable()
+        gc.collect()  # the item's garbage, whose finalizers would otherwise run in the next one

@@ -1,0 +1,149 @@
+"""One child per problem: the items of a group run one after another in one child, each from
+the state a fresh child starts from; what cannot be put back ends the child (pool/reuse.py).
+
+Real pools (inside bubblewrap where it works). Every item returns its child's pid, so each
+test also shows whether the items shared a child.
+"""
+
+import ast
+
+import pytest
+
+from groundtrace.pipeline.sandbox import Limits, WorkerPool
+
+# What an item can see of the state it starts from.
+OBSERVE = '''
+import builtins, os, re, sys, warnings
+from collections.abc import Mapping
+import _abc
+u = os.umask(0o22); os.umask(u)
+result = {
+    'builtin': hasattr(builtins, 'gt_left'), 'len': len is builtins.len,
+    'recursion': sys.getrecursionlimit(), 'path': list(sys.path), 'argv': list(sys.argv),
+    'env': sorted((k, v.replace(os.getcwd(), '<cwd>')) for k, v in os.environ.items()),  # HOME: the scratch
+    'cwd_files': sorted(os.listdir('.')),
+    'warning_filters': len(warnings.filters), 'umask': u,
+    'modules': sorted(m for m in sys.modules if m in ('string', 'textwrap', 'gt_mod')),
+    're_cached': any(k[1] == r'gt-\\d+-left' for k in re._cache),
+    'abc_cached': [r() is list for r in _abc._get_dump(Mapping)[2]].count(True),
+    'main': sys.modules['__main__'].__name__,
+}
+'''
+
+# Each leaves something behind that the child puts back before the next item.
+PUT_BACK = {
+    'builtins': 'import builtins; builtins.gt_left = 1; builtins.len = lambda x: 0',
+    'recursion limit': 'import sys; sys.setrecursionlimit(123)',
+    'sys.path and argv': 'import sys; sys.path.insert(0, "/gt-left"); sys.argv.append("x"); sys.path = ["/"]',
+    'environment': 'import os; os.environ["GT_LEFT"] = "1"; del os.environ["HOME"]',
+    'files and cwd': 'import os; open("left.txt", "w").write("x"); os.mkdir("d"); open("d/f", "w"); os.chdir("d")',
+    'warnings filters': 'import warnings; warnings.simplefilter("ignore"); warnings.filters.append(("x",))',
+    'umask': 'import os; os.umask(0o077)',
+    'imports': 'import string, textwrap',
+    're cache': 'import re; re.compile(r"gt-\\d+-left")',
+    'abc cache': 'from collections.abc import Mapping; isinstance([], Mapping)',
+    'stdout closed': 'import os, sys; os.close(1); os.close(2)',
+    '__main__': 'import sys, types; sys.modules["__main__"] = types.ModuleType("gt_left")',
+}
+
+# Each leaves something the child cannot put back: the next item gets a new child.
+ENDS_CHILD = {
+    'a thread': 'import threading, time; threading.Thread(target=time.sleep, args=(30,), daemon=True).start()',
+    'a C module with state': 'import decimal; decimal.getcontext().prec = 5',
+    'a signal handler': 'import signal; signal.signal(signal.SIGUSR1, lambda *a: None)',
+    'an alarm': 'import signal; signal.alarm(30)',
+    'a resource limit': 'import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))',
+    'an ABC registration': 'from collections.abc import Sequence\nclass S: pass\nSequence.register(S)',
+    'a closed stream object': 'import sys; sys.stdout.close()',
+}
+
+
+def run_exec(pool, items):
+    """``items``: (id, code, group); returns each report by id."""
+    return {r['id']: r for r in pool.run([(i, 'exec', {'code': code + '\nimport os as _o\npid = _o.getpid()\n'
+                                                          'result = dict(result, pid=pid) if isinstance(result, dict)'
+                                                          ' else {"value": result, "pid": pid}'}, group)
+                                          for i, code, group in items])}
+
+
+def value(report):
+    assert report['status'] == 'ok', report
+    return ast.literal_eval(report['result']['value'])
+
+
+@pytest.fixture(scope='module')
+def pool():
+    with WorkerPool(1, Limits(timeout=2, wall_factor=15), log=lambda m: None) as p:
+        yield p
+
+
+@pytest.fixture(scope='module')
+def alone(pool):
+    """What an item sees in a child of its own (no group)."""
+    seen = value(run_exec(pool, [('alone', OBSERVE, None)])['alone'])
+    seen.pop('pid')
+    return seen
+
+
+def _without_pid(seen):
+    seen = dict(seen)
+    return seen.pop('pid'), seen
+
+
+def test_the_items_of_one_group_share_a_child_and_others_do_not():
+    with WorkerPool(1, Limits(), log=lambda m: None) as grouped:
+        reports = run_exec(grouped, [('p{}'.format(i), 'result = 1', 'p') for i in range(5)])
+    with WorkerPool(1, Limits(), log=lambda m: None) as ungrouped:
+        reports_alone = run_exec(ungrouped, [('a{}'.format(i), 'result = 1', None) for i in range(5)])
+    assert len({value(r)['pid'] for r in reports.values()}) == 1 and grouped.pool_children == 1
+    assert len({value(r)['pid'] for r in reports_alone.values()}) == 5 and ungrouped.pool_children == 5
+
+
+@pytest.mark.parametrize('what', sorted(PUT_BACK))
+def test_what_an_item_changes_is_put_back_for_the_next_item_of_its_problem(pool, alone, what):
+    group = 'put-back-' + what
+    reports = run_exec(pool, [('first', PUT_BACK[what] + '\nresult = 0', group), ('next', OBSERVE, group)])
+    first_pid = value(reports['first'])['pid']
+    pid, seen = _without_pid(value(reports['next']))
+    assert pid == first_pid  # the same child ran both
+    assert seen == alone
+
+
+@pytest.mark.parametrize('what', sorted(ENDS_CHILD))
+def test_what_cannot_be_put_back_ends_the_child(pool, alone, what):
+    group = 'ends-' + what
+    observe = OBSERVE + '\nimport decimal\nresult["prec"] = decimal.getcontext().prec\n'
+    reports = run_exec(pool, [('first', ENDS_CHILD[what] + '\nresult = 0', group), ('next', observe, group)])
+    first_pid = value(reports['first'])['pid']
+    pid, seen = _without_pid(value(reports['next']))
+    assert pid != first_pid
+    assert seen.pop('prec') == 28
+    assert seen == alone
+
+
+def test_output_belongs_to_the_item_that_printed_it(pool):
+    reports = run_exec(pool, [('a', 'print("from-a" * 3); result = 0', 'out'),
+                              ('b', 'import sys; sys.stderr.write("from-b"); result = 0', 'out')])
+    assert value(reports['a'])['pid'] == value(reports['b'])['pid']
+    assert reports['a']['output_head'] == 'from-a' * 3 + '\n' and reports['b']['output_head'] == 'from-b'
+
+
+BUSY = 'import time\nt = time.process_time()\nwhile time.process_time() - t < {}: pass\nresult = 0'
+
+
+def test_the_cpu_limit_is_each_items_own(pool):
+    # 2 s per item: three items of 1.2 s each in one child are all within it.
+    reports = run_exec(pool, [('b{}'.format(i), BUSY.format(1.2), 'busy') for i in range(3)]
+                       + [('loop', 'while True: pass', 'busy'), ('after', 'result = 1', 'busy')])
+    assert len({value(reports['b{}'.format(i)])['pid'] for i in range(3)}) == 1
+    assert (reports['loop']['status'], reports['loop']['error']) == ('timeout', 'CPU time limit')
+    assert value(reports['after'])['pid'] != value(reports['b0'])['pid']  # a new child for the rest
+
+
+def test_an_item_that_switches_off_its_cpu_timer_is_still_stopped(pool):
+    code = ('import resource, signal\nsignal.setitimer(signal.ITIMER_PROF, 0)\n'
+            'resource.setrlimit(resource.RLIMIT_CPU, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n'
+            'while True: pass')
+    reports = run_exec(pool, [('first', 'result = 0', 'timer'), ('sly', code, 'timer'), ('after', 'result = 0', 'timer')])
+    assert (reports['sly']['status'], reports['sly']['error']) == ('timeout', 'CPU time limit')
+    assert reports['sly']['cpu_ms'] < 2000 * 4 and value(reports['after'])['value'] == 0
