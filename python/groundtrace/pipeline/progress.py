@@ -11,8 +11,6 @@ import os
 import sys
 import time
 
-from tqdm import tqdm
-
 from .jsonl import write_json_atomic
 
 MIN_INTERVAL = 0.5
@@ -52,6 +50,9 @@ class Progress:
         self._initial = initial
         self._close_bar()
         if not self.quiet:
+            # Imported here: only a bar needs it (a quiet job, the panel's, shows none).
+            from tqdm import tqdm
+
             self._bar = tqdm(total=total, initial=initial, desc=name, unit='item',
                              file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
         self._write(force=True)

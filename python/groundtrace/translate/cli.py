@@ -5,8 +5,8 @@ import json
 import sys
 
 from ..pipeline.job_folder import JobFolder
-from .client import TranslatorUnavailable
 from .config import build_config
+from .errors import TranslatorUnavailable
 
 
 def add_translate_arguments(parser):

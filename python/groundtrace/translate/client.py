@@ -32,17 +32,10 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from .errors import TranslatorRejected, TranslatorUnavailable  # noqa: F401 (TranslatorRejected: re-exported)
 from .reasoning import Narration, StreamAccumulator, split_message
 
 _OVER_CONTEXT = re.compile(r'maximum context length|context length is|too long|exceeds? the (?:max|context)', re.I)
-
-
-class TranslatorUnavailable(RuntimeError):
-    """The endpoint cannot be used at all (unreachable, another model, refused)."""
-
-
-class TranslatorRejected(TranslatorUnavailable):
-    """The server refused the request's settings (a 4xx that is not about one prompt's length)."""
 
 
 @dataclass

@@ -15,7 +15,8 @@ import time
 from ..pipeline.job_folder import JobFolder
 from ..pipeline.jsonl import JsonlAppender, iter_jsonl
 from ..verify import verify_narration
-from .client import BatchClient, Completion, TranslatorRejected
+from .client import BatchClient, Completion
+from .errors import TranslatorRejected
 from .prompts import (
     DEFAULT_PROMPT_BUDGET_CHARS,
     load_template,

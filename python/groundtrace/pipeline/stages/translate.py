@@ -1,6 +1,5 @@
 """Stage 4, translate: ``selected.jsonl`` → ``translated.jsonl`` through the translator (``translate/``)."""
 
-from ...translate.stage import translate_folder
 from ..jsonl import iter_jsonl
 from .base import Stage, reason_rows
 
@@ -22,6 +21,9 @@ class TranslateStage(Stage):
         return {rec['id'] for rec in iter_jsonl(folder.translated)}
 
     def run(self, ctx):
+        # Imported here: the HTTP client loads only when a job translates.
+        from ...translate.stage import translate_folder
+
         stats = translate_folder(ctx.folder.root, ctx.cfg.translator, progress=ctx.progress)
         reasons = {k: v for k, v in stats['counts'].items() if k.startswith('skipped_')}
         if stats['failed']:
