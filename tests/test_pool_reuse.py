@@ -142,7 +142,8 @@ def test_the_cpu_limit_is_each_items_own(pool):
 
 def test_an_item_that_switches_off_its_cpu_timer_is_still_stopped(pool):
     code = ('import resource, signal\nsignal.setitimer(signal.ITIMER_PROF, 0)\n'
-            'resource.setrlimit(resource.RLIMIT_CPU, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n'
+            'hard = resource.getrlimit(resource.RLIMIT_CPU)[1]\n'
+            'resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))\n'
             'while True: pass')
     reports = run_exec(pool, [('first', 'result = 0', 'timer'), ('sly', code, 'timer'), ('after', 'result = 0', 'timer')])
     assert (reports['sly']['status'], reports['sly']['error']) == ('timeout', 'CPU time limit')

@@ -114,7 +114,8 @@ def _run_one(task, target, limits, reset):
     # The item's limit, to the microsecond: SIGPROF when this process has spent it. What the
     # item forks does not inherit the timer; RLIMIT_CPU (whole seconds) bounds it.
     cpu = math.ceil(_cpu_s() + limits.timeout) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]  # the machine's, which no child can raise
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
     signal.setitimer(signal.ITIMER_PROF, limits.timeout)
     try:
         result = target(task['payload'])
