@@ -379,8 +379,8 @@ export class JobModel {
 const ENDED: JobState[] = ['cancelled', 'finished', 'failed', 'interrupted'];
 
 /**
- * The stages of a job seen from its progress (and stats.json, which also names the
- * stages a translating job ran before the part that progress.json describes).
+ * The stages of a job seen from its progress, and the earlier stages stats.json counts
+ * that progress.json does not list (a rerun of a folder with fewer stages asked for).
  */
 export function jobStages(progress: Progress, stats: Stats | null): Stage[] {
   const listed = progress.stages ?? STAGES;
