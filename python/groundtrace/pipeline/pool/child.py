@@ -109,7 +109,7 @@ def _cpu_s():
 
 
 def _run_one(task, target, limits, reset):
-    """``(head, body)`` of one item's frame; the head says ``last`` if the child must end."""
+    """``(head, body, last)``: the item's frame, and whether the child must end after it."""
     started = time.process_time()
     # The item's limit, to the microsecond: SIGPROF when this process has spent it. What the
     # item forks does not inherit the timer; RLIMIT_CPU (whole seconds) bounds it.
@@ -150,7 +150,10 @@ def run_child(task, target, limits, uid, fds, scratch, devnull, fresh=None):
         except BaseException as exc:  # a failure of the harness itself, not of the item
             (head, body), last = _harness_failure(exc), True
         _write_frame(fds['res'], (head, body))
-        task = None if last else _next_task(fds['task'])
+        try:
+            task = None if last else _next_task(fds['task'])
+        except BaseException:  # a task the pool did not write: end
+            task = None
     os._exit(0)
 
 
