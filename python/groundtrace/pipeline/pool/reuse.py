@@ -13,6 +13,7 @@ closed standard stream, an ABC registration, or a newly loaded C module that has
 state outlives a re-import).
 """
 
+import _signal  # getsignal without the enum conversion signal's adds (60 signals per item)
 import _thread
 import abc
 import builtins
@@ -73,9 +74,9 @@ class ItemReset:
         self.umask = os.umask(0o022)
         os.umask(self.umask)
         self.filters = (warnings.filters, list(warnings.filters), warnings.showwarning, dict(warnings.onceregistry))
-        self.gc = (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count())
+        self.gc = (gc.isenabled(), gc.get_threshold())  # (not the freeze count: counting walks every object)
         self.limits = {r: resource.getrlimit(r) for r in _LIMITS}
-        self.signals = {s: signal.getsignal(s) for s in _SIGNALS}
+        self.signals = {s: _signal.getsignal(s) for s in _SIGNALS}
         self.threads = _thread._count()
         # What the child inherited is never garbage here: collections between items then
         # walk the items' objects only, not every page of the pool's (each walk copies them).
@@ -96,7 +97,7 @@ class ItemReset:
             return False
         if signal.alarm(0) or any(signal.getitimer(t)[0] for t in _TIMERS):
             return False
-        if any(signal.getsignal(s) != handler for s, handler in self.signals.items()):
+        if any(_signal.getsignal(s) != handler for s, handler in self.signals.items()):
             return False
         if any(resource.getrlimit(r) != value for r, value in self.limits.items()):
             return False
@@ -166,7 +167,7 @@ class ItemReset:
         os.dup2(self.in_fd, 0)
         os.dup2(self.out_fd, 1)
         os.dup2(self.out_fd, 2)
-        enabled, threshold, _ = self.gc
+        enabled, threshold = self.gc
         gc.set_threshold(*threshold)
         gc.enable() if enabled else gc.disable()
         gc.collect()  # the item's garbage, whose finalizers would otherwise run in the next one
