@@ -55,6 +55,9 @@ ENDS_CHILD = {
     'a resource limit': 'import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))',
     'an ABC registration': 'from collections.abc import Sequence\nclass S: pass\nSequence.register(S)',
     'a closed stream object': 'import sys; sys.stdout.close()',
+    "a typing cache entry": 'import typing; typing.List[frozenset]',
+    'a numpy print setting': 'import numpy; numpy.set_printoptions(precision=2)',
+    'a numpy error setting': 'import numpy; numpy.seterr(all="raise")',
 }
 
 
@@ -148,3 +151,33 @@ def test_an_item_that_switches_off_its_cpu_timer_is_still_stopped(pool):
     reports = run_exec(pool, [('first', 'result = 0', 'timer'), ('sly', code, 'timer'), ('after', 'result = 0', 'timer')])
     assert (reports['sly']['status'], reports['sly']['error']) == ('timeout', 'CPU time limit')
     assert reports['sly']['cpu_ms'] < 2000 * 4 and value(reports['after'])['value'] == 0
+
+
+# Two defs: the dataset rule traces calls that deep, into typing's.
+TYPED = ('import typing\ndef unused():\n    pass\n'
+         'def main_solution(n: typing.Dict[frozenset, bytes]):\n{}    return n + 1\n')
+
+
+def trace_payload(code, n):
+    return {'refcode': code, 'funcname': 'main_solution', 'input': {'n': n}, 'expected_output': n + 1,
+            'max_lines': 300}
+
+
+def test_a_cache_entry_the_traced_call_makes_gives_the_next_item_a_fresh_child():
+    # typing caches a subscript: in a fresh interpreter the call traces typing's __getitem__,
+    # in a child whose previous item made the same subscript it would not.
+    in_call = TYPED.format('    t = typing.List[frozenset]\n')
+    with WorkerPool(1, Limits(), log=lambda m: None) as one:
+        grouped = {r['id']: r for r in one.run([(k, 'trace', trace_payload(in_call, n), 'typed')
+                                                 for k, n in (('a', 1), ('b', 2))])}
+        (alone,) = one.run([('alone', 'trace', trace_payload(in_call, 2))])
+    assert one.pool_children == 3
+    assert '_SpecialGenericAlias.__getitem__' in alone['result']['trace']
+    assert grouped['b']['result']['trace'] == alone['result']['trace']
+
+
+def test_annotations_the_item_defines_keep_the_child():
+    # Made again by each item as its code runs, before its call: they cannot show.
+    with WorkerPool(1, Limits(), log=lambda m: None) as one:
+        reports = list(one.run([(k, 'trace', trace_payload(TYPED.format(''), n), 'typed') for k, n in (('a', 1), ('b', 2))]))
+    assert [r['status'] for r in reports] == ['ok', 'ok'] and one.pool_children == 1

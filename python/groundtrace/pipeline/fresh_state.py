@@ -57,6 +57,41 @@ def _abc_answers():
     return pairs
 
 
+# The tracer's own modules, and tokenize, which asttokens uses for it: their caches do not show
+# in trace text.
+TRACER_MODULES = ('snoop', 'executing', 'asttokens', 'cheap_repr', 'pygments', 'littleutils', 'groundtrace',
+                  'tokenize')
+
+
+def lru_caches():
+    """The ``functools.lru_cache``s of loaded modules (their functions, the methods of their
+    classes, the items of their small lists and dicts: typing's ``_tp_cache`` lives in
+    ``typing._cleanups``). A cache an item fills is warm for the next item of its child, where a
+    fresh interpreter would miss (and trace the call); its contents cannot be put back."""
+    import functools
+
+    wrapper, found = functools._lru_cache_wrapper, {}
+
+    def note(obj):
+        obj = obj if isinstance(obj, wrapper) else getattr(obj, '__self__', None)
+        if isinstance(obj, wrapper):
+            found[id(obj)] = obj
+
+    for name, module in list(sys.modules.items()):
+        namespace = getattr(module, '__dict__', None)
+        if namespace is None or name.startswith(TRACER_MODULES):
+            continue
+        for value in list(namespace.values()):
+            note(value)
+            if isinstance(value, (list, tuple, dict)) and len(value) < 100:
+                for item in list(value.values() if isinstance(value, dict) else value):
+                    note(item)
+            elif isinstance(value, type) and getattr(value, '__module__', None) == name:
+                for item in list(vars(value).values()):
+                    note(item)
+    return list(found.values())
+
+
 # Loaded by the interpreter itself on the pool's behalf: os.wait4 imports ``resource`` for its
 # result type every time it is missing, so forgetting it would only make the pool reload it
 # after every item. A C module: importing it inside traced code runs no Python code anyway.
@@ -68,6 +103,7 @@ class FreshState:
         self.modules = frozenset(sys.modules) | POOL_NEEDS
         self.re_cache = dict(re._cache)
         self.abc_answers = _abc_answers()
+        self.lru_caches = lru_caches()
         self._n_modules = -1  # len(sys.modules) after the last restore (none yet)
         self.abc_classes = None  # the abstract classes the last restore reset
 

@@ -99,6 +99,8 @@ def run_item(payload):
     # Imported here, not at the top: the job imports this module too and needs no snoop.
     from groundtrace.tracer import trace_call
 
+    from .pool.reuse import code_ran
+
     funcname = payload['funcname']
     max_lines = payload.get('max_lines')
     input_error, module = [], []
@@ -107,6 +109,7 @@ def run_item(payload):
         """Argument expressions may name what the problem's module defines: evaluated in it,
         after its code ran, right before the traced call."""
         module.append(namespace)
+        code_ran()
         try:
             return values.decode(payload['input'], evaluate=True, namespace=namespace)
         except BaseException as exc:  # the input's own code failed (an expression raised, ...)

@@ -117,6 +117,8 @@ def _run_one(task, target, limits, reset):
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]  # the machine's, which no child can raise
     resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
     signal.setitimer(signal.ITIMER_PROF, limits.timeout)
+    if reset is not None:
+        reset.before_item()
     try:
         result = target(task['payload'])
     finally:

@@ -9,8 +9,9 @@ ABCs' caches (``FreshState``), builtins, sys settings and streams, warnings filt
 environment, the umask, gc settings, cwd and the scratch directory — and says the child must
 end instead when the item left what cannot: a running thread, a process (when the child has
 no uid of its own), a signal handler, an alarm or interval timer, a changed resource limit, a
-closed standard stream, an ABC registration, or a newly loaded C module that has state (its
-state outlives a re-import).
+closed standard stream, an ABC registration, a newly loaded C module that has state (its
+state outlives a re-import), an entry in a loaded module's ``lru_cache`` (typing's,
+``fnmatch``'s, ...), or a changed numpy print or error setting or locale.
 """
 
 import _signal  # getsignal without the enum conversion signal's adds (60 signals per item)
@@ -50,6 +51,19 @@ STATELESS_EXTENSIONS = frozenset({
 })
 
 
+_current = []  # the child's ItemReset, while it runs an item
+
+
+def code_ran():
+    """A target calls this when the item's module code has run, right before the inputs are
+    decoded and the traced call starts (trace_stage.run_item). Cache entries the item made
+    until here (defining its functions: typing's subscripts in annotations) the next item of
+    the same code makes again before its own call, so they cannot show in its trace; from
+    here on they could. Outside a child (the job, a test) it does nothing."""
+    for reset in _current:
+        reset.cache_misses_at_call = reset._cache_misses()
+
+
 def _stateful_extension(name, module):
     return name not in STATELESS_EXTENSIONS and (getattr(module, '__file__', None) or '').endswith('.so')
 
@@ -78,12 +92,19 @@ class ItemReset:
         self.limits = {r: resource.getrlimit(r) for r in _LIMITS}
         self.signals = {s: _signal.getsignal(s) for s in _SIGNALS}
         self.threads = _thread._count()
+        self.cache_misses = self.cache_misses_at_call = self._cache_misses()
+        self.process_state = self._process_state()
         # What the child inherited is never garbage here: collections between items then
         # walk the items' objects only, not every page of the pool's (each walk copies them).
         gc.freeze()
 
+    def before_item(self):
+        self.cache_misses_at_call = self.cache_misses
+        _current[:] = [self]
+
     def after_item(self):
         """Put the starting state back; False when the child must end instead."""
+        _current.clear()
         try:
             if not self._nothing_left_behind():
                 return False
@@ -103,12 +124,30 @@ class ItemReset:
             return False
         if abc.get_cache_token() != self.abc_token:
             return False
+        if self._cache_misses() != self.cache_misses_at_call or self._process_state() != self.process_state:
+            return False
         if any(_stateful_extension(name, sys.modules[name]) for name in sys.modules.keys() - self.fresh.modules
                if not name.startswith('groundtrace')):
             return False
         if any(getattr(stream, 'closed', False) for stream in (sys.__stdout__, sys.__stderr__)):
             return False
         return self._no_processes_left() and self._scratch_emptied()
+
+    def _cache_misses(self):
+        # No restore sets these back: a cache filled after code_ran() ends the child.
+        return [cache.cache_info().misses for cache in self.fresh.lru_caches]
+
+    @staticmethod
+    def _process_state():
+        """Settings of loaded modules that change how values print or compute."""
+        state = []
+        numpy = sys.modules.get('numpy')
+        if numpy is not None:
+            state += [numpy.get_printoptions(), numpy.geterr()]
+        locale = sys.modules.get('locale')
+        if locale is not None:
+            state.append(locale.setlocale(locale.LC_ALL))
+        return state
 
     def _no_processes_left(self):
         if self.own_uid:
