@@ -44,3 +44,21 @@ def test_restore_undoes_imports_compiled_patterns_and_abc_answers():
         'list_cached_after': False,
         'disturbed_at_end': False,
     }
+
+
+CAPTURE = r'''
+import json, sys, pathlib, snoop, snoop.formatting, numpy, platform
+platform.uname()  # its result's processor is computed (by a subprocess) when first iterated
+from groundtrace.pipeline.fresh_state import FreshState
+before = set(sys.modules)
+fresh = FreshState()
+print(json.dumps({'imported': sorted(set(sys.modules) - before), 'caches': len(fresh.lru_caches)}))
+'''
+
+
+def test_capturing_the_state_loads_nothing():
+    # Listing the loaded modules' lru caches must not run their objects' code (a lazy
+    # attribute, an __iter__) that imports: the capture would change what it captures.
+    out = subprocess.run([sys.executable, '-c', CAPTURE], capture_output=True, text=True, check=True).stdout
+    report = json.loads(out)
+    assert report['imported'] == [] and report['caches'] > 0

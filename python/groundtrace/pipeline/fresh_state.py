@@ -70,11 +70,14 @@ def lru_caches():
     fresh interpreter would miss (and trace the call); its contents cannot be put back."""
     import functools
 
-    wrapper, found = functools._lru_cache_wrapper, {}
+    wrapper, builtin_method, found = functools._lru_cache_wrapper, type(len), {}
 
     def note(obj):
-        obj = obj if isinstance(obj, wrapper) else getattr(obj, '__self__', None)
-        if isinstance(obj, wrapper):
+        # type() only: a getattr could run an object's __getattr__ (numpy's lazy attributes
+        # import subprocess), and the capture must not change what it captures.
+        if type(obj) is builtin_method:  # a bound cache_clear, as typing keeps them
+            obj = obj.__self__
+        if type(obj) is wrapper:
             found[id(obj)] = obj
 
     for name, module in list(sys.modules.items()):
@@ -83,11 +86,11 @@ def lru_caches():
             continue
         for value in list(namespace.values()):
             note(value)
-            if isinstance(value, (list, tuple, dict)) and len(value) < 100:
+            if type(value) in (list, tuple, dict) and len(value) < 100:  # (a subclass's __iter__ may run code)
                 for item in list(value.values() if isinstance(value, dict) else value):
                     note(item)
-            elif isinstance(value, type) and getattr(value, '__module__', None) == name:
-                for item in list(vars(value).values()):
+            elif isinstance(value, type) and value.__dict__.get('__module__') == name:
+                for item in list(value.__dict__.values()):
                     note(item)
     return list(found.values())
 
