@@ -70,13 +70,18 @@ _RECURSION = re.compile(r'^ *\.{6,} \[recursion into (.+): levels (\d+) to (\d+)
 _SUFFIX = re.compile(r', (increasing|decreasing|changing (\d+) times(?: between (.+))?)$')
 
 
-def _recorded(events, first, end):
+def _starts(events):
+    """Each frame's first event (its call)."""
+    return {e['frame']: e for e in events if e['kind'] in ('call', 'enter')}
+
+
+def _recorded(events, first, end, starts=None):
     """What events [first, end) recorded: the fold's own frame's values by variable name, the
     arguments and returned values of the calls it made by function, and those calls' count."""
     frame = events[first]['frame']
     if events[first]['kind'] == 'call':  # a run of calls whose folded part starts with a call
         frame = events[first]['parent_frame']
-    parents = {e['frame']: e.get('parent_frame') for e in events if e['kind'] in ('call', 'enter')}
+    parents = {f: e.get('parent_frame') for f, e in (starts or _starts(events)).items()}
     values, returned, calls = {}, {}, {}
     for event in events[first:end]:
         if event['frame'] == frame:
@@ -97,11 +102,11 @@ def _record_call_event(event, values, returned, calls):
         returned.setdefault(event['function'], []).append(event['value'])
 
 
-def _recorded_levels(events, first, end, function):
+def _recorded_levels(events, first, end, function, starts=None):
     """What events [first, end) of a folded recursion recorded: the levels' (frames of
     ``function`` called by ``function``) own values and arguments, returned values, and the
     arguments, returned values and count of the other calls the levels made."""
-    frames = {e['frame']: e for e in events if e['kind'] in ('call', 'enter')}
+    frames = starts or _starts(events)
     levels = {e['frame'] for e in events[first:end] if e['function'] == function
               and frames[e['frame']].get('parent_frame') in frames
               and frames[frames[e['frame']]['parent_frame']]['function'] == function}
@@ -118,33 +123,47 @@ def _recorded_levels(events, first, end, function):
     return levels, values, returned, calls
 
 
-def _frame_path(events, frame):
-    return frozenset(e['line'] for e in events if e['frame'] == frame)
+class _Calls:
+    """What the call-fold check asks of a document's events, computed once: each frame's path
+    (the lines it ran) and last event, and per (function, path) the first call of it whose
+    text a fold does not hide (so that a trace with thousands of folded calls checks in
+    linear time)."""
+
+    def __init__(self, events, folds):
+        hidden = bytearray(max((f['snoop_end'] for f in folds), default=0) + 1)
+        for f in folds:
+            hidden[f['snoop_start']:f['snoop_end']] = b'\x01' * (f['snoop_end'] - f['snoop_start'])
+        lines, self.last = {}, {}
+        for k, e in enumerate(events):
+            lines.setdefault(e['frame'], set()).add(e['line'])
+            self.last[e['frame']] = k
+        self.paths = {frame: frozenset(ls) for frame, ls in lines.items()}
+        self.first_shown = {}
+        for k, e in enumerate(events):
+            if e['kind'] == 'call' and not (e['text_start'] < len(hidden) and hidden[e['text_start']]):
+                self.first_shown.setdefault((e['function'], self.paths[e['frame']]), k)
 
 
-def check_call_fold(events, fold, line, folds):
+def check_call_fold(events, fold, line, calls):
     """A folded call: one call, its arguments and returned value as recorded, its line count,
     and a call of the same function with the same path (lines run) shown before it, or code
-    other than the traced code's own (the first event's)."""
+    other than the traced code's own (the first event's). ``calls``: the document's ``_Calls``."""
     call = _CALL.match(line)
     assert call, line
     function, n_lines, reason, arguments, returned = call.groups()
     first, last = events[fold['first_event']], events[fold['end_event'] - 1]
     assert first['kind'] == 'call' and first['function'] == function, (first, line)
     assert last['kind'] == 'return' and last['frame'] == first['frame'], line
-    assert all(e['frame'] != first['frame'] for e in events[fold['end_event']:]), line
+    assert calls.last[first['frame']] < fold['end_event'], line
     assert arguments == (', '.join('{} = {}'.format(n, v) for n, v in first['changes']) or 'no arguments'), line
     assert returned == last['value'], line
     assert int(n_lines) == fold['snoop_end'] - fold['snoop_start'], line
     if reason == 'library code':
         assert first['source'] != events[0]['source'], line
         return
-    path = _frame_path(events, first['frame'])
-    hidden = [(f['snoop_start'], f['snoop_end']) for f in folds]
-    shown_before = [e for e in events[:fold['first_event']] if e['kind'] == 'call' and e['function'] == function
-                    and not any(a <= e['text_start'] < b for a, b in hidden)
-                    and _frame_path(events, e['frame']) == path]
-    assert shown_before, 'no call of {} with that path shown before: {}'.format(function, line)
+    shown = calls.first_shown.get((function, calls.paths[first['frame']]))
+    assert shown is not None and shown < fold['first_event'], \
+        'no call of {} with that path shown before: {}'.format(function, line)
 
 
 def _two_values(text, seen, separator):
@@ -208,6 +227,7 @@ def check_compact_document(document):
     text = compact['text'].split('\n')[:-1]
     events = document['events']
     rebuilt, at = [], 0
+    call_index, starts = _Calls(events, compact['folds']), _starts(events)
     for fold in compact['folds']:
         assert fold['snoop_start'] == events[fold['first_event']]['text_start']
         assert fold['snoop_end'] == events[fold['end_event'] - 1]['text_end']
@@ -218,7 +238,7 @@ def check_compact_document(document):
         at = fold['snoop_end']
         if fold['kind'] == 'call':
             assert len(summary) == 1
-            check_call_fold(events, fold, summary[0], compact['folds'])
+            check_call_fold(events, fold, summary[0], call_index)
             continue
         if fold['kind'] in ('recursion', 'returns'):
             header = _RECURSION.match(summary[0])
@@ -226,13 +246,13 @@ def check_compact_document(document):
             function, a, b, total, part = header.groups()
             assert part == {'recursion': 'calls', 'returns': 'returns'}[fold['kind']], summary[0]
             first, last = (int(a), int(b)) if part == 'calls' else (int(b), int(a))
-            levels, values, returned, calls = _recorded_levels(events, fold['first_event'], fold['end_event'], function)
+            levels, values, returned, calls = _recorded_levels(events, fold['first_event'], fold['end_event'], function, starts)
             assert len(levels) == last - first + 1, (summary[0], len(levels))
         else:
             header = _HEADER.match(summary[0])
             assert header, summary[0]
             first, last, total = (int(header.group(k)) for k in (4, 5, 6))
-            values, returned, calls = _recorded(events, fold['first_event'], fold['end_event'])
+            values, returned, calls = _recorded(events, fold['first_event'], fold['end_event'], starts)
         assert (fold['first'], fold['count'], fold['total']) == (first, last - first + 1, int(total))
         for line in summary[1:]:
             detail = _DETAIL.match(line)
@@ -316,6 +336,30 @@ def test_a_call_whose_path_was_shown_folds_into_its_arguments_and_returned_value
     line = text[calls[-1]['text_start']]
     assert line.endswith('[call to helper folded (5 lines, its path shown above): x = 39 -> returned 1521]')
     assert '>>> Call to helper' in report['trace']  # the first calls are shown in full
+    check_compact_document(report['document'])
+
+
+PUSH = '''
+def push(stack, x):
+    stack.append(x)
+
+def main_solution(a, b, c):
+    stack = []
+    push(stack, a)
+    push(stack, b)
+    push(stack, c)
+    return stack
+'''
+
+
+def test_a_call_whose_last_line_changed_a_variable_folds_too():
+    # snoop prints ``stack = [1, 2]`` (the change push's last line made) with the return
+    # event, before its ``<<< Return value`` line; the caller's next line shows it again
+    result, report = _compact(PUSH, {'a': 1, 'b': 2, 'c': 3}, max_lines=30)
+    lines = report['trace'].split('\n')
+    assert '     ...... [call to push folded (7 lines, its path shown above): stack = [1], x = 2 -> returned None]' in lines
+    assert '     ...... [call to push folded (7 lines, its path shown above): stack = [1, 2], x = 3 -> returned None]' in lines
+    assert ' .......... stack = [1, 2]' in lines and report['n_lines'] < result.text.count('\n')
     check_compact_document(report['document'])
 
 

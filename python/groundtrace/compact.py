@@ -302,8 +302,10 @@ class _Compactor:
                 or 'value' not in self.events[last]:
             return False
         end = self.events[last]
-        if not self.lines[end['text_start']:end['text_end']] or \
-                not self.lines[end['text_start']].lstrip().startswith('<<< Return value from '):
+        # its last line: the changes its last line made come first (snoop prints a line's
+        # changes with the next event)
+        if end['text_end'] <= end['text_start'] or \
+                not self.lines[end['text_end'] - 1].lstrip().startswith('<<< Return value from '):
             return False  # a generator's yield, or an exception
         start = self.events[first]
         if '\n' in end['value'] or any('\n' in value for _, value in start['changes']):
