@@ -128,6 +128,20 @@ async function fillForm(
   await p.locator('.gt-model').press('Tab');
 }
 
+/**
+ * Resolves once JupyterLab has saved its workspace with the form as filled (it saves a
+ * moment after a change; a reload before that would restore the older values).
+ */
+function formSaved(page: IJupyterLabPageFixture): Promise<unknown> {
+  return page.waitForRequest(
+    request =>
+      request.url().includes('/api/workspaces') &&
+      request.method() === 'PUT' &&
+      (request.postData() ?? '').includes(TRANSLATOR_MODEL),
+    { timeout: 60_000 }
+  );
+}
+
 /** The done count of a stage's "done / total · rate · ETA" text. */
 function doneOf(numbers: string | null): number {
   return Number(/^(\d+)/.exec(numbers ?? '')?.[1] ?? -1);
@@ -363,6 +377,7 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
   args.push('--translator-url', TRANSLATOR_URL, '--model', TRANSLATOR_MODEL);
 
   await openPanel(page);
+  const saved = formSaved(page);
   await fillForm(page, tmpPath, 'resumed', 1);
   await panel(page).locator('.gt-start').click();
   const trace = stageRow(page, 'trace');
@@ -371,6 +386,7 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
   });
 
   // a reload while the job runs: the panel finds it and shows its live progress
+  await saved;
   await page.reload();
   await openPanel(page);
   await expect(panel(page).locator('.gt-state-badge')).toHaveText('Running', {
