@@ -2,14 +2,29 @@
 
 import gzip
 import json
+import os
+import subprocess
+import sys
 
+from pympler import asizeof
+
+from conftest import REPO, TOY_DATA
 from groundtrace.pipeline.build import (
     answer_after_thinking,
     build_dataset,
     question_text,
 )
 from groundtrace.pipeline.compare import output_matches
-from groundtrace.pipeline.filter import filter_problem, input_fits, shard_of
+from groundtrace.pipeline.filter import (
+    MAX_DEEP_BYTES,
+    MAX_ITEMS,
+    MAX_SCALAR_BYTES,
+    MAX_STR_CHARS,
+    filter_problem,
+    input_fits,
+    shard_of,
+    sized_value,
+)
 from groundtrace.pipeline.records import Malformed, read_problems
 from groundtrace.pipeline.selection import reject_reason, select_traces
 from groundtrace.pipeline.trace_stage import sample_pairs
@@ -46,6 +61,44 @@ def test_input_size_limits_follow_the_original():
     assert not input_fits({'k{}'.format(i): 0 for i in range(20)})
     assert not input_fits({'x': [[0] * 20]})  # checked recursively
     assert not input_fits({'x': 10 ** 300})  # an int of 128 bytes or more
+
+
+def original_strict_check_size(value):
+    """The original's rule as it reads: the deep size checked again at every level."""
+    if asizeof.asizeof(value) >= MAX_DEEP_BYTES:
+        return False
+    if isinstance(value, dict):
+        return len(value) < MAX_ITEMS and all(original_strict_check_size(k) and original_strict_check_size(v)
+                                              for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return len(value) < MAX_ITEMS and all(original_strict_check_size(item) for item in value)
+    if isinstance(value, str):
+        return len(value) < MAX_STR_CHARS
+    return asizeof.asizeof(value) < MAX_SCALAR_BYTES
+
+
+def test_input_fits_decides_as_the_original_rule_does():
+    """input_fits checks the deep size once, at the top; on every toy input of the first 150
+    problems and on values built to sit at each limit it decides as the original's rule does."""
+    values_seen = []
+    for n, (_, record) in enumerate(read_problems(str(TOY_DATA))):
+        if n >= 150:
+            break
+        values_seen += [sized_value(pair['input']) for pair in record['ios']]
+    edge = [{'x': list(range(k))} for k in range(15, 20)] + [{'x': [list(range(9))] * k} for k in range(1, 4)]
+    edge += [{'x': 'a' * k, 'y': [['b' * 60] * 3] * 2} for k in (10, 60, 99)] + [[10 ** k] for k in (200, 260, 300)]
+    edge += [{'d': {str(i): [i] * 3 for i in range(k)}} for k in (3, 6, 9)] + [(1.5, None, True, {1, 2})]
+    decisions = [(input_fits(v), original_strict_check_size(v)) for v in values_seen + edge]
+    assert all(new == old for new, old in decisions), [v for v, (a, b) in zip(values_seen + edge, decisions) if a != b]
+    assert {new for new, _ in decisions} == {True, False}
+
+
+def test_the_job_imports_no_numpy():
+    """numpy is the pool's (sandboxed items may use it); the job's filter sizes JSON values only."""
+    code = 'import sys, groundtrace.cli; print("numpy" in sys.modules)'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO / 'python')))
+    assert out.stdout.strip() == 'False'
 
 
 def test_problem_id_is_meta_msgidx():
