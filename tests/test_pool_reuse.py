@@ -13,11 +13,13 @@ from groundtrace.pipeline.sandbox import Limits, WorkerPool
 
 # What an item can see of the state it starts from.
 OBSERVE = '''
-import builtins, os, re, sys, warnings
+import builtins, decimal, os, re, sys, warnings
 from collections.abc import Mapping
 import _abc
 u = os.umask(0o22); os.umask(u)
+context = decimal.getcontext()
 result = {
+    'decimal': (context.prec, sorted(k.__name__ for k, v in context.flags.items() if v)),
     'builtin': hasattr(builtins, 'gt_left'), 'len': len is builtins.len,
     'recursion': sys.getrecursionlimit(), 'path': list(sys.path), 'argv': list(sys.argv),
     'env': sorted((k, v.replace(os.getcwd(), '<cwd>')) for k, v in os.environ.items()),  # HOME: the scratch
@@ -44,12 +46,14 @@ PUT_BACK = {
     'abc cache': 'from collections.abc import Mapping; isinstance([], Mapping)',
     'stdout closed': 'import os, sys; os.close(1); os.close(2)',
     '__main__': 'import sys, types; sys.modules["__main__"] = types.ModuleType("gt_left")',
+    'decimal context': 'import decimal; decimal.getcontext().prec = 5; decimal.Decimal(1) / 3',
 }
 
 # Each leaves something the child cannot put back: the next item gets a new child.
 ENDS_CHILD = {
     'a thread': 'import threading, time; threading.Thread(target=time.sleep, args=(30,), daemon=True).start()',
-    'a C module with state': 'import decimal; decimal.getcontext().prec = 5',
+    'a C module with state': 'import csv; csv.field_size_limit(5)',
+    'a decimal template': 'import decimal; decimal.DefaultContext.prec = 5',
     'a signal handler': 'import signal; signal.signal(signal.SIGUSR1, lambda *a: None)',
     'an alarm': 'import signal; signal.alarm(30)',
     'a resource limit': 'import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))',
@@ -122,6 +126,28 @@ def test_what_cannot_be_put_back_ends_the_child(pool, alone, what):
     assert pid != first_pid
     assert seen.pop('prec') == 28
     assert seen == alone
+
+
+SEEDED = 'import numpy, random\nnumpy.random.seed(1); random.seed(1)\nresult = (numpy.random.random(), random.random())'
+DRAW = 'import numpy, random\nresult = (numpy.random.random(), random.random())'
+
+
+def test_each_item_gets_freshly_seeded_generators(pool):
+    """numpy.random and random are the pool's (their C state survives a forget): an item
+    neither continues the previous item's stream nor shares the pool's with other children."""
+    import random
+
+    import numpy
+    reports = run_exec(pool, [('seeded', SEEDED, 'seeds'), ('next', DRAW, 'seeds'),
+                              ('other-1', DRAW, 'seeds-1'), ('other-2', DRAW, 'seeds-2')])
+    first, after = value(reports['seeded']), value(reports['next'])
+    assert first['pid'] == after['pid']
+    numpy.random.seed(1)
+    random.seed(1)
+    assert first['value'] == (numpy.random.random(), random.random())
+    continued = (numpy.random.random(), random.random())
+    assert after['value'][0] != continued[0] and after['value'][1] != continued[1]
+    assert value(reports['other-1'])['value'] != value(reports['other-2'])['value']
 
 
 def test_output_belongs_to_the_item_that_printed_it(pool):

@@ -87,12 +87,19 @@ def _resolve(spec):
 # original's script has loaded when the traced call starts (Python, pathlib and snoop), and
 # numpy, which is imported once here rather than once per item (it cannot be imported twice
 # in one process), then captures that state; every child starts from it (see fresh_state).
+# numpy.random (with random) and decimal are loaded here too: their C modules keep state
+# that a second import would not make afresh, so a child that loaded them could run no
+# other item; loaded here, each item gets them as a fresh import would leave them (seeded
+# anew, a new decimal context: reuse.fresh_module_state). So is asttokens, which snoop
+# imports lazily while tracing some sources (toy 413): an item that
+# imported it would fill typing's subscript caches during its call, which ends its child.
 POOL_BOOTSTRAP = """\
-import json, sys, pathlib, snoop, snoop.formatting
+import json, sys, pathlib, snoop, snoop.formatting, asttokens, asttokens.mark_tokens
 try:
-    import numpy
+    import numpy, numpy.random
 except ImportError:
     pass
+import decimal
 from groundtrace.pipeline.fresh_state import FreshState
 fresh = FreshState()
 from groundtrace.pipeline.pool import pool_main
@@ -131,6 +138,11 @@ def _warm_up():
         from groundtrace.pipeline.trace_stage import run_item
         run_item({'refcode': WARM_UP_CODE, 'funcname': 'main_solution',
                   'input': {'xs': [3, 1, 2, 3], 's': "it's"}, 'expected_output': None, 'max_lines': 300})
+        # Some sources snoop tokenizes with asttokens, whose first run subscripts
+        # typing.Callable: done here, or the first such item of every child fills typing's
+        # cache during its call (which ends the child, reuse.py).
+        import asttokens
+        asttokens.ASTTokens(WARM_UP_CODE, parse=True)
     except Exception:
         pass
 

@@ -11,7 +11,10 @@ end instead when the item left what cannot: a running thread, a process (when th
 no uid of its own), a signal handler, an alarm or interval timer, a changed resource limit, a
 closed standard stream, an ABC registration, a newly loaded C module that has state (its
 state outlives a re-import), an entry in a loaded module's ``lru_cache`` (typing's,
-``fnmatch``'s, ...), or a changed numpy print or error setting or locale.
+``fnmatch``'s, ...), a changed numpy print or error setting, locale or decimal template.
+The modules the pool loads for their C state (numpy.random, random, decimal) are given back
+as a fresh import leaves them: seeded anew from the OS, a new decimal context
+(``fresh_module_state``).
 """
 
 import _signal  # getsignal without the enum conversion signal's adds (60 signals per item)
@@ -64,6 +67,28 @@ def code_ran():
         reset.cache_misses_at_call = reset._cache_misses()
 
 
+def fresh_module_state():
+    """numpy.random's and random's global generators seeded from the OS and a new decimal
+    context (a copy of ``DefaultContext`` without flags), as each is right after its import."""
+    for name in ('random', 'numpy.random'):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.seed()
+    decimal = sys.modules.get('decimal')
+    if decimal is not None:
+        context = decimal.DefaultContext.copy()
+        context.clear_flags()
+        decimal.setcontext(context)
+
+
+def _decimal_templates():
+    """The contexts a new decimal context is copied from (an item may change them)."""
+    decimal = sys.modules.get('decimal')
+    if decimal is None:
+        return None
+    return [repr(c) for c in (decimal.DefaultContext, decimal.BasicContext, decimal.ExtendedContext)]
+
+
 def _stateful_extension(name, module):
     return name not in STATELESS_EXTENSIONS and (getattr(module, '__file__', None) or '').endswith('.so')
 
@@ -94,6 +119,7 @@ class ItemReset:
         self.threads = _thread._count()
         self.cache_misses = self.cache_misses_at_call = self._cache_misses()
         self.process_state = self._process_state()
+        fresh_module_state()  # the pool's generators are every child's: each item seeds its own
         # What the child inherited is never garbage here: collections between items then
         # walk the items' objects only, not every page of the pool's (each walk copies them).
         gc.freeze()
@@ -140,7 +166,7 @@ class ItemReset:
     @staticmethod
     def _process_state():
         """Settings of loaded modules that change how values print or compute."""
-        state = []
+        state = [_decimal_templates()]
         numpy = sys.modules.get('numpy')
         if numpy is not None:
             state += [numpy.get_printoptions(), numpy.geterr()]
@@ -177,6 +203,7 @@ class ItemReset:
 
     def _put_back(self):
         self.fresh.restore(self.abc_classes)
+        fresh_module_state()
         current = builtins.__dict__
         for name in [n for n in current if n not in self.builtins]:
             del current[name]
