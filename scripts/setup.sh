@@ -142,6 +142,9 @@ else
   pip install -q --no-build-isolation -e ".[test]"
   echo "$want_pip" > "$pip_stamp"
 fi
+# Compiled once here: the sandboxed pool reads a read-only tree and cannot write bytecode, so
+# without it every job's pool would compile the tracer's modules again.
+python -m compileall -q python/groundtrace
 # The editable install links the Python package; link the built labextension too.
 quietly jupyter labextension develop --overwrite .
 # An editable install skips the wheel's shared-data: enable the server extension (the

@@ -93,13 +93,15 @@ def _resolve(spec):
 # anew, a new decimal context: reuse.fresh_module_state). So is asttokens, which snoop
 # imports lazily while tracing some sources (toy 413): an item that
 # imported it would fill typing's subscript caches during its call, which ends its child.
-POOL_BOOTSTRAP = """\
+PRELOAD = """\
 import json, sys, pathlib, snoop, snoop.formatting, asttokens, asttokens.mark_tokens
 try:
     import numpy, numpy.random
 except ImportError:
     pass
 import decimal
+"""
+POOL_BOOTSTRAP = PRELOAD + """\
 from groundtrace.pipeline.fresh_state import FreshState
 fresh = FreshState()
 from groundtrace.pipeline.pool import pool_main
