@@ -89,6 +89,20 @@ def test_abstract_class_checks_start_from_the_originals_caches():
     assert verdict.startswith('equal'), detail
 
 
+@pytest.mark.parametrize('abc_class, value', [('collections.abc.Sequence', 'tuple(range(n))'),
+                                              ('collections.abc.MutableMapping', 'list(range(n))'),
+                                              ('numbers.Number', 'str(n)')])
+def test_abstract_class_checks_visit_only_the_originals_classes(abc_class, value):
+    # What the pool loads beyond the original's script (numpy.random, asttokens) must add no
+    # subclass or registration that such a check visits, and is traced visiting.
+    module, _, name = abc_class.rpartition('.')
+    code = _functions(5) + ('def main_solution(n):\n    from {} import {}\n'
+                            '    return isinstance({}, {})\n').format(module, name, value, name)
+    trace, verdict, detail = _trace_in_pool_and_compare(code, {'n': 3})
+    assert '>>> Call to __subclasscheck__' in trace
+    assert verdict.startswith('equal'), detail
+
+
 def test_regular_expressions_start_from_the_originals_cache():
     # re.compile's Python code runs only on a miss of re's own cache, which the pool shares.
     code = _functions(3) + "def main_solution(s):\n    import re\n    return re.findall(r'\\bdef\\s+\\w+\\s*\\(.*?\\)', s)\n"

@@ -13,13 +13,11 @@ from groundtrace.pipeline.sandbox import Limits, WorkerPool
 
 # What an item can see of the state it starts from.
 OBSERVE = '''
-import builtins, decimal, os, re, sys, warnings
+import builtins, os, re, sys, warnings
 from collections.abc import Mapping
 import _abc
 u = os.umask(0o22); os.umask(u)
-context = decimal.getcontext()
 result = {
-    'decimal': (context.prec, sorted(k.__name__ for k, v in context.flags.items() if v)),
     'builtin': hasattr(builtins, 'gt_left'), 'len': len is builtins.len,
     'recursion': sys.getrecursionlimit(), 'path': list(sys.path), 'argv': list(sys.argv),
     'env': sorted((k, v.replace(os.getcwd(), '<cwd>')) for k, v in os.environ.items()),  # HOME: the scratch
@@ -46,14 +44,13 @@ PUT_BACK = {
     'abc cache': 'from collections.abc import Mapping; isinstance([], Mapping)',
     'stdout closed': 'import os, sys; os.close(1); os.close(2)',
     '__main__': 'import sys, types; sys.modules["__main__"] = types.ModuleType("gt_left")',
-    'decimal context': 'import decimal; decimal.getcontext().prec = 5; decimal.Decimal(1) / 3',
 }
 
 # Each leaves something the child cannot put back: the next item gets a new child.
 ENDS_CHILD = {
     'a thread': 'import threading, time; threading.Thread(target=time.sleep, args=(30,), daemon=True).start()',
-    'a C module with state': 'import csv; csv.field_size_limit(5)',
-    'a decimal template': 'import decimal; decimal.DefaultContext.prec = 5',
+    'a C module with state': 'import decimal; decimal.getcontext().prec = 5',
+    'another C module with state': 'import csv; csv.field_size_limit(5)',
     'a signal handler': 'import signal; signal.signal(signal.SIGUSR1, lambda *a: None)',
     'an alarm': 'import signal; signal.alarm(30)',
     'a resource limit': 'import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))',

@@ -16,7 +16,9 @@ pipe; its stdout/stderr go to a capped pipe that is counted and discarded, so pr
 can never be read as a result.
 
 Protocol (JSON lines): job → pool stdin ``{"id", "target", "payload"[, "group"]}``; pool
-stdout → job ``{"id", "status", ..., "result"}``.
+stdout → job ``{"id", "status", ...[, "document_bytes"], "result"}``, and when a report has
+``document_bytes`` the next line is the item's document as strict JSON of that length, which
+the job appends to ``documents.jsonl`` without decoding it.
 
 This process imports only what it needs: every class it defines or loads can show in a
 trace (an ``isinstance`` check against an abstract class walks its subclasses), so the
@@ -32,9 +34,6 @@ import shutil
 import signal
 import sys
 from dataclasses import dataclass
-
-from .child import PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, prctl
-from .loop import Pool, make_private_dir
 
 TARGETS = {
     'trace': 'groundtrace.pipeline.trace_stage:run_item',
@@ -87,19 +86,21 @@ def _resolve(spec):
 # original's script has loaded when the traced call starts (Python, pathlib and snoop), and
 # numpy, which is imported once here rather than once per item (it cannot be imported twice
 # in one process), then captures that state; every child starts from it (see fresh_state).
-# numpy.random (with random) and decimal are loaded here too: their C modules keep state
-# that a second import would not make afresh, so a child that loaded them could run no
-# other item; loaded here, each item gets them as a fresh import would leave them (seeded
-# anew, a new decimal context: reuse.fresh_module_state). So is asttokens, which snoop
-# imports lazily while tracing some sources (toy 413): an item that
-# imported it would fill typing's subscript caches during its call, which ends its child.
+# numpy.random (with random) is loaded here too: its C modules keep state that a second
+# import would not make afresh, so a child that loaded it could run no other item; loaded
+# here, each item gets it as a fresh import leaves it (seeded anew from the OS,
+# reuse.fresh_module_state). So is asttokens, which snoop imports lazily while tracing some
+# sources (toy 413): an item that imported it would fill typing's subscript caches during its
+# call, which ends its child. Neither adds a subclass or a registration that an isinstance
+# check against a collections.abc or numbers class visits (decimal would, its SignalDict
+# subclasses MutableMapping: it is not loaded here, and a problem using it gets a child per
+# item); tests/test_pipeline_fidelity.py compares such checks with the original's.
 PRELOAD = """\
 import json, sys, pathlib, snoop, snoop.formatting, asttokens, asttokens.mark_tokens
 try:
     import numpy, numpy.random
 except ImportError:
     pass
-import decimal
 """
 POOL_BOOTSTRAP = PRELOAD + """\
 from groundtrace.pipeline.fresh_state import FreshState
@@ -155,6 +156,9 @@ def pool_main(argv=None, fresh_state=None):
     parser.add_argument('--workers', type=int, required=True)
     parser.add_argument('--limits', required=True, help='JSON of Limits')
     args = parser.parse_args(argv)
+    # Here, not at the top: the job imports this package for its settings only.
+    from .child import PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, prctl
+    from .loop import Pool, make_private_dir
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     # snoop.Config tries these optional modules on every trace; a failed import is not

@@ -11,10 +11,9 @@ end instead when the item left what cannot: a running thread, a process (when th
 no uid of its own), a signal handler, an alarm or interval timer, a changed resource limit, a
 closed standard stream, an ABC registration, a newly loaded C module that has state (its
 state outlives a re-import), an entry in a loaded module's ``lru_cache`` (typing's,
-``fnmatch``'s, ...), a changed numpy print or error setting, locale or decimal template.
-The modules the pool loads for their C state (numpy.random, random, decimal) are given back
-as a fresh import leaves them: seeded anew from the OS, a new decimal context
-(``fresh_module_state``).
+``fnmatch``'s, ...), or a changed numpy print or error setting or locale. The modules the
+pool loads for their C state (numpy.random, random) are given back as a fresh import leaves
+them: seeded anew from the OS (``fresh_module_state``).
 """
 
 import _signal  # getsignal without the enum conversion signal's adds (60 signals per item)
@@ -68,25 +67,12 @@ def code_ran():
 
 
 def fresh_module_state():
-    """numpy.random's and random's global generators seeded from the OS and a new decimal
-    context (a copy of ``DefaultContext`` without flags), as each is right after its import."""
+    """numpy.random's and random's global generators seeded from the OS, as each is right
+    after its import (the pool loads them once, for every child)."""
     for name in ('random', 'numpy.random'):
         module = sys.modules.get(name)
         if module is not None:
             module.seed()
-    decimal = sys.modules.get('decimal')
-    if decimal is not None:
-        context = decimal.DefaultContext.copy()
-        context.clear_flags()
-        decimal.setcontext(context)
-
-
-def _decimal_templates():
-    """The contexts a new decimal context is copied from (an item may change them)."""
-    decimal = sys.modules.get('decimal')
-    if decimal is None:
-        return None
-    return [repr(c) for c in (decimal.DefaultContext, decimal.BasicContext, decimal.ExtendedContext)]
 
 
 def _stateful_extension(name, module):
@@ -166,7 +152,7 @@ class ItemReset:
     @staticmethod
     def _process_state():
         """Settings of loaded modules that change how values print or compute."""
-        state = [_decimal_templates()]
+        state = []
         numpy = sys.modules.get('numpy')
         if numpy is not None:
             state += [numpy.get_printoptions(), numpy.geterr()]
