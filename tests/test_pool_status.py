@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from groundtrace.pipeline.pool.status import classify, frame, read_frame
+from groundtrace.pipeline.pool.status import classify, frame, read_frame, split_document
 
 TIMEOUT_S = 5.0
 OUTPUT_BYTES = 1 << 20
@@ -63,3 +63,11 @@ def test_a_frame_reads_back_and_anything_else_is_no_result():
     assert read_frame(frame(b'{"status": "ok"}', b'{"a":\n1}'), json.loads) == (None, None)  # a newline would break the report line
     assert read_frame(frame(b'{not json', body), json.loads) == (None, None)
     assert read_frame(b'', json.loads) == (None, None)
+
+
+def test_a_document_is_split_from_the_result_by_the_length_in_the_head():
+    result, document = b'{"status": "ok"}', b'{"version": 1}'
+    assert split_document({'document_bytes': len(document)}, result + document) == (result, document)
+    assert split_document({}, result) == (result, None)
+    for bad in (0, -1, len(result + document) + 1, '14', None):  # a head the harness never writes
+        assert split_document({'document_bytes': bad}, result + document) == (result + document, None)

@@ -3,10 +3,12 @@
 All cases run in one real pool (inside bubblewrap where it works), as a job runs them.
 """
 
+import json
 import os
 
 import pytest
 
+from groundtrace.pipeline.jsonl import encode_line
 from groundtrace.pipeline.sandbox import Limits, WorkerPool
 
 TRACE_OK = {'refcode': 'def main_solution(n):\n    return n + 1\n', 'funcname': 'main_solution',
@@ -27,6 +29,15 @@ def run(pool, code, name='item'):
     after = reports[name + '-after']
     assert after['status'] == 'ok' and after['result']['output_matches'] is True
     return reports[name]
+
+
+def test_an_ok_items_document_comes_as_the_json_the_job_appends(pool):
+    (report,) = pool.run([('doc', 'trace', dict(TRACE_OK, documents='ok'))])
+    assert report['status'] == 'ok' and 'document' not in report['result']
+    document = json.loads(report['document_json'])
+    assert document['version'] == 1 and document['events']
+    assert encode_line({'id': 'doc', 'document': document}) == (
+        b'{"id": "doc", "document": ' + report['document_json'] + b'}\n')
 
 
 def trace(pool, code, name='t'):

@@ -1,6 +1,5 @@
 """Append-only JSONL files that survive kill -9 (the job lock is in ``job_folder``)."""
 
-import gzip
 import json
 import os
 
@@ -41,13 +40,20 @@ def encode_line(record):
     hold are written in their stored form (``values.encode``: a tagged repr, flagged when not
     exact); a lone surrogate is written as a ``\\ud800`` escape so the line stays UTF-8."""
     try:
-        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+        return json_bytes(record) + b'\n'
     except (TypeError, ValueError, RecursionError):
-        text = json.dumps(_stored(record), ensure_ascii=False, allow_nan=False)
+        return json_bytes(_stored(record)) + b'\n'
+
+
+def json_bytes(value):
+    """``value`` as strict JSON in UTF-8 (no NaN; a lone surrogate escaped); raises TypeError,
+    ValueError or RecursionError on what JSON cannot hold. The pool's children encode the
+    documents they send with it, which the job then appends as they are."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     try:
-        return (text + '\n').encode('utf-8')
+        return text.encode('utf-8')
     except UnicodeEncodeError:
-        return (json.dumps(json.loads(text), ensure_ascii=True, allow_nan=False) + '\n').encode('ascii')
+        return json.dumps(value, ensure_ascii=True, allow_nan=False).encode('ascii')
 
 
 def _stored(record, depth=0):
@@ -68,7 +74,10 @@ class JsonlAppender:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, record):
-        data = encode_line(record)
+        self.write_line(encode_line(record))
+
+    def write_line(self, data):
+        """An encoded line (bytes ending in a newline)."""
         view = memoryview(data)
         while view:
             n = os.write(self._fd, view)
@@ -138,5 +147,6 @@ def open_input_bytes(path):
     with open(path, 'rb') as f:
         magic = f.read(2)
     if magic == b'\x1f\x8b':
+        import gzip
         return gzip.open(path, 'rb')
     return open(path, 'rb')

@@ -93,6 +93,9 @@ def _binds_under_private_tmp():
     return binds
 
 
+DOCUMENT_KEY = re.compile(rb', "document_bytes": (\d+), "result": ')
+
+
 class WorkerPool:
     """The job's handle on the pool process: submit tasks, read reports in completion order."""
 
@@ -145,6 +148,15 @@ class WorkerPool:
                 if m is None:
                     continue
                 report = {'id': json.loads(m.group(1)), 'status': 'crash', 'error': 'unreadable result'}
+                has_document = DOCUMENT_KEY.search(line)
+                if has_document:
+                    report['document_bytes'] = int(has_document.group(1))
+            if report.get('document_bytes'):
+                # The item's document, on the next line as the child encoded it: the trace stage
+                # appends it to documents.jsonl unread (pool/child.py, _document_json).
+                document = proc.stdout.readline()
+                if len(document) == report['document_bytes'] + 1 and report['status'] != 'crash':
+                    report['document_json'] = document[:-1]
             if '_pool_cpu_s' in report:
                 self.pool_cpu_s += report['_pool_cpu_s']
                 self.pool_children += report.get('_pool_children', 0)

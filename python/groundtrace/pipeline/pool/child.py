@@ -21,6 +21,7 @@ import struct
 import sys
 import time
 
+from ..jsonl import json_bytes
 from .reuse import ItemReset
 from .status import frame
 
@@ -128,12 +129,31 @@ def _run_one(task, target, limits, reset):
             stream.flush()  # the item's output reaches its pipe before its result frame
         except Exception:
             pass
+    document = _document_json(result)
     body = json.dumps(result, ensure_ascii=False, default=repr).encode('utf-8', 'surrogatepass')
     status = result.get('status', 'ok')
     cpu_ms = round((time.process_time() - started) * 1000, 2)
     last = status not in REUSABLE_STATUSES or reset is None or not reset.after_item()
-    head = json.dumps({'status': status, 'error': result.get('error'), 'cpu_ms': cpu_ms, 'last': last}).encode()
-    return head, body, last
+    head = {'status': status, 'error': result.get('error'), 'cpu_ms': cpu_ms, 'last': last}
+    if document is not None:  # after the result's JSON in the body (status.split_document)
+        head['document_bytes'] = len(document)
+        body += document
+    return json.dumps(head).encode(), body, last
+
+
+def _document_json(result):
+    """The result's structured trace, taken out of it as the JSON line the job appends to
+    ``documents.jsonl`` unchanged (so neither the pool nor the job decodes it); None (and the
+    document stays in the result) when it is not strict JSON."""
+    document = result.get('document') if type(result) is dict else None
+    if document is None:
+        return None
+    try:
+        encoded = json_bytes(document)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    del result['document']
+    return encoded
 
 
 def run_child(task, target, limits, uid, fds, scratch, devnull, fresh=None):

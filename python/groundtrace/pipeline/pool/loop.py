@@ -20,7 +20,7 @@ import signal
 import time
 
 from .child import run_child, task_message
-from .status import classify, read_frame, split_frame
+from .status import classify, read_frame, split_document, split_frame
 
 # Children of slot k run as uid uid_base + k when the pool is root; each pool draws its own
 # block of uids, so that two jobs on one machine can never signal each other's items.
@@ -255,10 +255,17 @@ class Pool:
                                            self.limits.output_bytes, self.limits.wall_timeout)
         if error is not None:
             report['error'] = error
+        document = None
+        if body is not None and c.killed_for is None:
+            body, document = split_document(head, body)
+            if document is not None:  # its own line after the report's (sandbox.py reads it)
+                report['document_bytes'] = len(document)
         line = json.dumps(report, ensure_ascii=False).encode('utf-8', 'surrogatepass')
         if body is not None and c.killed_for is None:
             line = line[:-1] + b', "result": ' + body + b'}'
         self.out.write(line + b'\n')
+        if document is not None:
+            self.out.write(document + b'\n')
         self.out.flush()
         c.task = None
 

@@ -46,6 +46,15 @@ def read_frame(buf, loads):
     return head, body
 
 
+def split_document(head, body):
+    """``(result_json, document_json)`` of a frame's body: a child puts an ok item's document
+    after the result's JSON and its length in the head (``document_bytes``)."""
+    n = head.get('document_bytes') if isinstance(head, dict) else None
+    if not isinstance(n, int) or not 0 < n <= len(body):
+        return body, None
+    return body[:-n], body[-n:]
+
+
 def classify(killed_for, head, wait_status, cpu_ms, timeout_s, output_bytes, wall_s=None):
     """``(status, error)`` of an item (error may be None). ``timeout_s`` is the CPU limit,
     ``wall_s`` the wall-time backstop the pool killed a ``timeout`` item at."""

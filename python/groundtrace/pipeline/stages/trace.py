@@ -10,7 +10,7 @@ from collections import Counter
 
 from .. import recheck
 from ..executors import make_executor
-from ..jsonl import JsonlAppender, iter_jsonl, repair_torn_tail
+from ..jsonl import JsonlAppender, iter_jsonl, json_bytes, repair_torn_tail
 from ..sandbox import Limits
 from ..trace_format import folding_stats
 from ..trace_stage import PROBLEM_FIELDS, items_of, trace_payload
@@ -66,7 +66,10 @@ class TraceStage(Stage):
                 fields, item = pending.pop(report['id'])
                 record = trace_record(fields, item, report)
                 document = (report.get('result') or {}).get('document')
-                if document is not None:
+                if report.get('document_json') is not None:  # as the child encoded it (strict JSON)
+                    documents.write_line(b'{"id": ' + json_bytes(item['id']) + b', "document": '
+                                         + report['document_json'] + b'}\n')
+                elif document is not None:
                     documents.write({'id': item['id'], 'document': document})
                 traces.write(record)  # last: an item counts as done once its record is written
                 counts[record['status']] += 1
