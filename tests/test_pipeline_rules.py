@@ -93,12 +93,13 @@ def test_input_fits_decides_as_the_original_rule_does():
     assert {new for new, _ in decisions} == {True, False}
 
 
-def test_the_job_imports_no_numpy():
-    """numpy is the pool's (sandboxed items may use it); the job's filter sizes JSON values only."""
-    code = 'import sys, groundtrace.cli; print("numpy" in sys.modules)'
+def test_the_job_starts_without_numpy_or_the_pools_machinery():
+    """numpy is the pool's (sandboxed items may use it; the job's filter sizes JSON values
+    only), and so are the child's and the event loop's modules (ctypes): each costs start-up."""
+    code = 'import sys, groundtrace.cli; print([m in sys.modules for m in ("numpy", "ctypes", "groundtrace.pipeline.pool.loop")])'
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO / 'python')))
-    assert out.stdout.strip() == 'False'
+    assert out.stdout.strip() == '[False, False, False]'
 
 
 def test_problem_id_is_meta_msgidx():

@@ -64,7 +64,22 @@ def _parts_fit(value):
         return all(_parts_fit(item) for item in value)
     if isinstance(value, str):
         return len(value) < MAX_STR_CHARS
-    return asizeof.asizeof(value) < MAX_SCALAR_BYTES
+    return _scalar_size(value) < MAX_SCALAR_BYTES
+
+
+_SCALAR_SIZES = {}
+_FLAT_TYPES = (int, float, bool, complex, type(None))
+
+
+def _scalar_size(value):
+    """asizeof of a value; for a number or None, whose deep size is its flat size, looked up
+    by type and ``sys.getsizeof`` (the same pair gives the same size)."""
+    if type(value) not in _FLAT_TYPES:
+        return asizeof.asizeof(value)
+    key = (type(value), sys.getsizeof(value))
+    if key not in _SCALAR_SIZES:
+        _SCALAR_SIZES[key] = asizeof.asizeof(value)
+    return _SCALAR_SIZES[key]
 
 
 def input_key(stored):
