@@ -65,12 +65,11 @@ class TraceStage(Stage):
                     continue  # a duplicate report (an executor resent a batch)
                 fields, item = pending.pop(report['id'])
                 record = trace_record(fields, item, report)
-                document = (report.get('result') or {}).get('document')
                 if report.get('document_json') is not None:  # as the child encoded it (strict JSON)
                     documents.write_line(b'{"id": ' + json_bytes(item['id']) + b', "document": '
                                          + report['document_json'] + b'}\n')
-                elif document is not None:
-                    documents.write({'id': item['id'], 'document': document})
+                elif (report.get('result') or {}).get('document') is not None:
+                    documents.write({'id': item['id'], 'document': report['result']['document']})
                 traces.write(record)  # last: an item counts as done once its record is written
                 counts[record['status']] += 1
                 progress.advance(counts=dict(counts), nodes=nodes() if nodes else None)
