@@ -147,6 +147,24 @@ def test_each_item_gets_freshly_seeded_generators(pool):
     assert value(reports['other-1'])['value'] != value(reports['other-2'])['value']
 
 
+def test_an_item_that_only_seeds_the_generators_does_not_seed_the_next_item(pool):
+    """The child seeds the generators again only after an item that moved them; seeding one
+    (drawing nothing) moves it too."""
+    import random
+
+    import numpy
+    only_seed = 'import numpy, random\nnumpy.random.seed(1); random.seed(1)\nresult = 0'
+    reports = run_exec(pool, [('seeds', only_seed, 'only-seeds'), ('draws', DRAW, 'only-seeds'),
+                              ('untouched', 'result = 0', 'only-seeds'), ('draws-again', DRAW, 'only-seeds')])
+    assert len({value(r)['pid'] for r in reports.values()}) == 1
+    numpy.random.seed(1)
+    random.seed(1)
+    seeded = (numpy.random.random(), random.random())
+    draws, again = value(reports['draws'])['value'], value(reports['draws-again'])['value']
+    assert draws[0] != seeded[0] and draws[1] != seeded[1]
+    assert again[0] != draws[0] and again[1] != draws[1]  # drawn from: seeded anew
+
+
 def test_output_belongs_to_the_item_that_printed_it(pool):
     reports = run_exec(pool, [('a', 'print("from-a" * 3); result = 0', 'out'),
                               ('b', 'import sys; sys.stderr.write("from-b"); result = 0', 'out')])

@@ -404,8 +404,11 @@ class Pool:
 def _cpu_of(pid):
     """CPU seconds a process has used (/proc/PID/stat), or None if it is gone."""
     try:
-        with open('/proc/{}/stat'.format(pid), 'rb') as f:
-            fields = f.read().rsplit(b')', 1)[1].split()
+        fd = os.open('/proc/{}/stat'.format(pid), os.O_RDONLY)  # (no file object: once per item)
+        try:
+            fields = os.read(fd, 4096).rsplit(b')', 1)[1].split()
+        finally:
+            os.close(fd)
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / _TICKS

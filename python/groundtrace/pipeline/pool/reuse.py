@@ -13,7 +13,7 @@ closed standard stream, an ABC registration, a newly loaded C module that has st
 state outlives a re-import), an entry in a loaded module's ``lru_cache`` (typing's,
 ``fnmatch``'s, ...), or a changed numpy print or error setting or locale. The modules the
 pool loads for their C state (numpy.random, random) are given back as a fresh import leaves
-them: seeded anew from the OS (``fresh_module_state``).
+them: seeded anew from the OS (``fresh_module_state``) when the item drew from them.
 """
 
 import _signal  # getsignal without the enum conversion signal's adds (60 signals per item)
@@ -66,13 +66,30 @@ def code_ran():
         reset.cache_misses_at_call = reset._cache_misses()
 
 
+_GENERATORS = ('random', 'numpy.random')
+
+
 def fresh_module_state():
     """numpy.random's and random's global generators seeded from the OS, as each is right
-    after its import (the pool loads them once, for every child)."""
-    for name in ('random', 'numpy.random'):
+    after its import (the pool loads them once, for every child). Returns their states."""
+    for name in _GENERATORS:
         module = sys.modules.get(name)
         if module is not None:
             module.seed()
+    return generator_states()
+
+
+def generator_states():
+    """What the global generators would draw next (comparable with ``==``)."""
+    states = []
+    random = sys.modules.get('random')
+    if random is not None:
+        states.append(random.getstate())
+    numpy_random = sys.modules.get('numpy.random')
+    if numpy_random is not None:
+        name, key, pos, has_gauss, gauss = numpy_random.get_state(legacy=True)
+        states.append((name, key.tobytes(), pos, has_gauss, gauss))
+    return states
 
 
 def _stateful_extension(name, module):
@@ -105,7 +122,9 @@ class ItemReset:
         self.threads = _thread._count()
         self.cache_misses = self.cache_misses_at_call = self._cache_misses()
         self.process_state = self._process_state()
-        fresh_module_state()  # the pool's generators are every child's: each item seeds its own
+        # The pool's generators are every child's: each child seeds its own, and seeds them
+        # again after an item that drew from them (an untouched seeded state is as fresh).
+        self.generators = fresh_module_state()
         # What the child inherited is never garbage here: collections between items then
         # walk the items' objects only, not every page of the pool's (each walk copies them).
         gc.freeze()
@@ -189,7 +208,8 @@ class ItemReset:
 
     def _put_back(self):
         self.fresh.restore(self.abc_classes)
-        fresh_module_state()
+        if generator_states() != self.generators:
+            self.generators = fresh_module_state()
         current = builtins.__dict__
         for name in [n for n in current if n not in self.builtins]:
             del current[name]
