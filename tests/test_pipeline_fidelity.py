@@ -117,3 +117,26 @@ def test_line_numbers_of_the_wrapper_map_to_the_problem_source():
     lines = script.split('\n')
     for wrapper_line, source_line in line_map.items():
         assert lines[wrapper_line - 1] == code.split('\n')[source_line - 1]
+
+
+def test_the_items_of_a_problem_that_loads_decimal_trace_as_in_the_original_in_one_child():
+    # decimal is a C module with state that the child keeps for the problem's next item
+    # (pool/reuse.py, PUT_BACK_EXTENSIONS); each item's trace must still be the original's,
+    # including the ABC walks of Number, which decimal's import registers Decimal with.
+    code = _functions(5) + ('import numbers\nfrom fractions import Fraction\nimport decimal\n\n'
+                            'def main_solution(n):\n    x = Fraction(n, 3) + 1\n'
+                            '    d = decimal.Decimal(n) / 7\n'
+                            '    return [isinstance(x, numbers.Number), isinstance(d, numbers.Number), str(x), str(d)]\n')
+    tasks = [('f{}'.format(n), 'trace', {'refcode': code, 'funcname': 'main_solution', 'input': {'n': n},
+                                         'expected_output': None, 'max_lines': 5000}, 'fractions') for n in (1, 2, 4)]
+    with WorkerPool(1, Limits(), log=lambda m: None) as pool:
+        reports = {r['id']: r for r in pool.run(tasks)}
+    assert pool.pool_children == 1
+    for task_id, _, payload, _ in tasks:
+        report = reports[task_id]
+        assert report['status'] == 'ok', report
+        trace = report['result']['trace']
+        assert '>>> Call to __subclasscheck__' in trace
+        verdict, detail = compare_item({'refcode': code, 'funcname': 'main_solution', 'input': payload['input'],
+                                        'trace': trace})
+        assert verdict.startswith('equal'), (task_id, detail)

@@ -15,7 +15,7 @@ from groundtrace.pipeline.sandbox import Limits, WorkerPool
 OBSERVE = '''
 import builtins, os, re, sys, warnings
 from collections.abc import Mapping
-import _abc
+import _abc, numpy
 u = os.umask(0o22); os.umask(u)
 result = {
     'builtin': hasattr(builtins, 'gt_left'), 'len': len is builtins.len,
@@ -27,6 +27,7 @@ result = {
     're_cached': any(k[1] == r'gt-\\d+-left' for k in re._cache),
     'abc_cached': [r() is list for r in _abc._get_dump(Mapping)[2]].count(True),
     'main': sys.modules['__main__'].__name__,
+    'numpy_errors': sorted(numpy.geterr().items()), 'numpy_precision': numpy.get_printoptions()['precision'],
 }
 '''
 
@@ -44,6 +45,9 @@ PUT_BACK = {
     'abc cache': 'from collections.abc import Mapping; isinstance([], Mapping)',
     'stdout closed': 'import os, sys; os.close(1); os.close(2)',
     '__main__': 'import sys, types; sys.modules["__main__"] = types.ModuleType("gt_left")',
+    # numpy keeps these in context variables, and each item runs in a context of its own.
+    'a numpy error setting': 'import numpy; numpy.seterr(all="raise")',
+    'a numpy print setting': 'import numpy; numpy.set_printoptions(precision=2)',
 }
 
 # Each leaves something the child cannot put back: the next item gets a new child.
@@ -57,8 +61,6 @@ ENDS_CHILD = {
     'an ABC registration': 'from collections.abc import Sequence\nclass S: pass\nSequence.register(S)',
     'a closed stream object': 'import sys; sys.stdout.close()',
     "a typing cache entry": 'import typing; typing.List[frozenset]',
-    'a numpy print setting': 'import numpy; numpy.set_printoptions(precision=2)',
-    'a numpy error setting': 'import numpy; numpy.seterr(all="raise")',
 }
 
 
@@ -222,3 +224,45 @@ def test_annotations_the_item_defines_keep_the_child():
     with WorkerPool(1, Limits(), log=lambda m: None) as one:
         reports = list(one.run([(k, 'trace', trace_payload(TYPED.format(''), n), 'typed') for k, n in (('a', 1), ('b', 2))]))
     assert [r['status'] for r in reports] == ['ok', 'ok'] and one.pool_children == 1
+
+
+DECIMAL_PROBLEM = '''import decimal, os
+from fractions import Fraction
+{extra}
+def main_solution(n):
+    {inside}
+    seen = decimal.getcontext().prec
+    decimal.getcontext().prec = n
+    return [os.getpid(), seen, str(decimal.Decimal(1) / decimal.Decimal(7)), str(Fraction(n, 3))]
+'''
+
+
+def _trace_items(problem, ns):
+    tasks = [('d{}'.format(n), 'trace', {'refcode': problem, 'funcname': 'main_solution', 'input': {'n': n},
+                                         'expected_output': None, 'max_lines': 300}, 'decimal')
+             for n in ns]
+    with WorkerPool(1, Limits(), log=lambda m: None) as one:
+        reports = {r['id']: r for r in one.run(tasks)}
+    children = one.pool_children  # (counted when the pool ends)
+    assert all(r['status'] == 'ok' for r in reports.values()), reports
+    return [ast.literal_eval(reports['d{}'.format(n)]['result']['return_value']['repr']) for n in ns], children
+
+
+def test_a_problem_that_imports_decimal_runs_in_one_child_and_each_item_starts_from_its_defaults():
+    returned, children = _trace_items(DECIMAL_PROBLEM.format(extra='', inside='pass'), [5, 6, 7])
+    assert children == 1 and len({pid for pid, *_ in returned}) == 1
+    assert [r[1:] for r in returned] == [[28, '0.14286', '5/3'], [28, '0.142857', '2'], [28, '0.1428571', '7/3']]
+
+
+@pytest.mark.parametrize('extra, inside', [('', 'import statistics'),  # decimal loaded in the call: not reused
+                                           ('decimal.DefaultContext.prec = 9', 'pass')])  # a template changed
+def test_decimal_loaded_during_the_call_or_with_a_changed_template_ends_the_child(extra, inside):
+    problem = DECIMAL_PROBLEM.format(extra=extra, inside=inside).replace('import decimal, os\n', 'import os\n')
+    if 'DefaultContext' in extra:
+        problem = 'import decimal\n' + problem
+    else:
+        problem = problem.replace('from fractions import Fraction\n', '').replace(
+            '    import statistics', '    import decimal\n    from fractions import Fraction')
+    returned, children = _trace_items(problem, [5, 6])
+    assert children == 2 and len({pid for pid, *_ in returned}) == 2
+    assert [r[1] for r in returned] == ([9, 9] if 'DefaultContext' in extra else [28, 28])

@@ -12,6 +12,7 @@ no clean-up of the pool's) when the pool closes it or when the item left a state
 put back (the frame says ``last``).
 """
 
+import contextvars
 import json
 import math
 import os
@@ -121,7 +122,9 @@ def _run_one(task, target, limits, reset):
     if reset is not None:
         reset.before_item()
     try:
-        result = target(task['payload'])
+        # In a context of its own, as in a fresh interpreter: context variables an item sets
+        # (decimal's current context, numpy's error state) are gone with it.
+        result = contextvars.Context().run(target, task['payload'])
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
     for stream in (sys.__stdout__, sys.__stderr__):

@@ -9,9 +9,12 @@ ABCs' caches (``FreshState``), builtins, sys settings and streams, warnings filt
 environment, the umask, gc settings, cwd and the scratch directory — and says the child must
 end instead when the item left what cannot: a running thread, a process (when the child has
 no uid of its own), a signal handler, an alarm or interval timer, a changed resource limit, a
-closed standard stream, an ABC registration, a newly loaded C module that has state (its
-state outlives a re-import), an entry in a loaded module's ``lru_cache`` (typing's,
-``fnmatch``'s, ...), or a changed numpy print or error setting or locale. The modules the
+closed standard stream, an ABC registration during the traced call, a newly loaded C module
+that has state (its state outlives a re-import; decimal's, loaded by the problem's module code
+and left as an import leaves it, is the one exception: ``PUT_BACK_EXTENSIONS``), an entry in a
+loaded module's ``lru_cache`` (typing's, ``fnmatch``'s, ...), or a changed numpy print or error
+setting or locale. Context variables (decimal's current context; numpy keeps its settings in
+them too) need no put-back: each item runs in a context of its own (child.py). The modules the
 pool loads for their C state (numpy.random, random) are given back as a fresh import leaves
 them: seeded anew from the OS (``fresh_module_state``) when the item drew from them.
 """
@@ -44,8 +47,8 @@ _TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL)
 
 # C modules of the standard library that keep no state a program can change (functions,
 # constants and types only), so a second import after a forget is like a first. Any other C
-# module an item loads (``_decimal``'s context, ``_csv``'s field limit, numpy's, ...) ends
-# the child. Snoop loads some of these lazily (``_bisect`` through asttokens).
+# module an item loads (``_csv``'s field limit, numpy's, ...) ends the child, but for
+# ``PUT_BACK_EXTENSIONS``. Snoop loads some of these lazily (``_bisect`` through asttokens).
 STATELESS_EXTENSIONS = frozenset({
     '_bisect', '_heapq', 'unicodedata', 'binascii', '_random', '_md5', '_sha1', '_sha256', '_sha512',
     '_sha3', '_blake2', '_struct', 'array', '_json', '_statistics', 'cmath', '_contextvars', '_queue',
@@ -64,6 +67,8 @@ def code_ran():
     here on they could. Outside a child (the job, a test) it does nothing."""
     for reset in _current:
         reset.cache_misses_at_call = reset._cache_misses()
+        reset.abc_token_at_call = abc.get_cache_token()
+        reset.loaded_at_call = [name for name in PUT_BACK_EXTENSIONS if name in sys.modules]
 
 
 _GENERATORS = ('random', 'numpy.random')
@@ -90,6 +95,38 @@ def generator_states():
         name, key, pos, has_gauss, gauss = numpy_random.get_state(legacy=True)
         states.append((name, key.tobytes(), pos, has_gauss, gauss))
     return states
+
+
+# How ``_decimal``'s three template contexts print right after its import (the decimal docs
+# give these defaults). A later import in the same process reuses the module's first objects
+# (a single-phase C module), so the templates must still be as they were.
+_DECIMAL_TEMPLATES = {
+    'DefaultContext': 'Context(prec=28, rounding=ROUND_HALF_EVEN, Emin=-999999, Emax=999999, capitals=1, '
+                      'clamp=0, flags=[], traps=[InvalidOperation, DivisionByZero, Overflow])',
+    'BasicContext': 'Context(prec=9, rounding=ROUND_HALF_UP, Emin=-999999, Emax=999999, capitals=1, clamp=0, '
+                    'flags=[], traps=[Clamped, InvalidOperation, DivisionByZero, Overflow, Underflow])',
+    'ExtendedContext': 'Context(prec=9, rounding=ROUND_HALF_EVEN, Emin=-999999, Emax=999999, capitals=1, '
+                       'clamp=0, flags=[], traps=[])',
+}
+
+
+def _decimal_as_imported(module):
+    """``_decimal`` holds nothing of the item's: each item runs in a context of its own
+    (child.py), where ``getcontext()`` starts from ``DefaultContext``, and the templates are as
+    an import leaves them."""
+    try:
+        return module.HAVE_CONTEXTVAR is True and all(
+            type(getattr(module, name)) is module.Context and repr(getattr(module, name)) == text
+            for name, text in _DECIMAL_TEMPLATES.items())
+    except Exception:
+        return False
+
+
+# C modules with state that a child may keep after an item that loaded them in its module code
+# (before the traced call, where the original loads them too, untraced), once their state is
+# as an import leaves it. Loaded during the call, the import's own work (ABC registrations,
+# class creation) would show in the original's trace and not in a reused child's.
+PUT_BACK_EXTENSIONS = {'_decimal': _decimal_as_imported}
 
 
 def _stateful_extension(name, module):
@@ -131,6 +168,8 @@ class ItemReset:
 
     def before_item(self):
         self.cache_misses_at_call = self.cache_misses
+        self.abc_token_at_call = self.abc_token
+        self.loaded_at_call = []
         _current[:] = [self]
 
     def after_item(self):
@@ -153,16 +192,21 @@ class ItemReset:
             return False
         if any(resource.getrlimit(r) != value for r, value in self.limits.items()):
             return False
-        if abc.get_cache_token() != self.abc_token:
+        # An ABC registration during the traced call ends the child; one by the module code
+        # (decimal's import registers Decimal as a Number) the next item's module code makes too.
+        if abc.get_cache_token() != self.abc_token_at_call:
             return False
         if self._cache_misses() != self.cache_misses_at_call or self._process_state() != self.process_state:
             return False
-        if any(_stateful_extension(name, sys.modules[name]) for name in sys.modules.keys() - self.fresh.modules
-               if not name.startswith('groundtrace')):
+        if any(_stateful_extension(name, sys.modules[name]) and not self._put_back_extension(name)
+               for name in sys.modules.keys() - self.fresh.modules if not name.startswith('groundtrace')):
             return False
         if any(getattr(stream, 'closed', False) for stream in (sys.__stdout__, sys.__stderr__)):
             return False
         return self._no_processes_left() and self._scratch_emptied()
+
+    def _put_back_extension(self, name):
+        return name in self.loaded_at_call and PUT_BACK_EXTENSIONS[name](sys.modules[name])
 
     def _cache_misses(self):
         # No restore sets these back: a cache filled after code_ran() ends the child.
@@ -207,6 +251,7 @@ class ItemReset:
         return True
 
     def _put_back(self):
+        self.abc_token = abc.get_cache_token()
         self.fresh.restore(self.abc_classes)
         if generator_states() != self.generators:
             self.generators = fresh_module_state()
