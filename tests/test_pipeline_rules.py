@@ -212,3 +212,22 @@ def test_question_collapses_double_newlines_once():
 def test_answer_is_the_text_after_thinking():
     assert answer_after_thinking('<think>x</think> y ') == 'y'
     assert answer_after_thinking('no thinking end') is None
+
+
+def test_the_pool_keeps_a_bounded_number_of_parsed_problem_sources():
+    # The pool parses each problem's source for snoop before forking its child; a long job
+    # must not keep them all (about 90 KB each). Counted as live parse objects, not through
+    # executing's private cache, so a rename there cannot make this pass.
+    import gc
+
+    from snoop.formatting import Source
+
+    from groundtrace.pipeline import trace_stage
+
+    sources = ['def main_solution(x):\n    return x + {}\n'.format(n) for n in range(3 * trace_stage._WARM_KEEP)]
+    for code in sources:
+        trace_stage.prepare_in_parent({'refcode': code})
+    gc.collect()
+    kept = {s.filename for s in gc.get_objects() if isinstance(s, Source)
+            and s.filename.startswith('<groundtrace:problem:') and any(code in s.text for code in sources)}
+    assert len(kept) == trace_stage._WARM_KEEP

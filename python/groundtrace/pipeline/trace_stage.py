@@ -63,12 +63,17 @@ def status_of(result, funcname):
 
 _WARM_SOURCES = []  # filenames whose parsed source the pool keeps for its children
 _WARM_KEEP = 8
+# executing's cache of parsed sources (``Source._for_filename_and_lines``), by (filename, lines):
+# a private name, so tests/test_sandbox.py checks that the pool's stays bounded.
+_SOURCE_CACHE = '__source_cache_with_lines'
 
 
 def prepare_in_parent(payload):
     """Runs in the pool before forking: parse the problem's source for snoop once, so the
     ten children of a problem inherit it instead of each parsing it again. Parsing runs
-    no code of the problem."""
+    no code of the problem. The pool keeps the last ``_WARM_KEEP`` sources (a long job
+    would otherwise keep every problem's, about 90 KB each, and every fork would copy
+    their page tables)."""
     from snoop.formatting import Source
 
     from groundtrace import tracer
@@ -79,11 +84,15 @@ def prepare_in_parent(payload):
     Source.for_filename(filename)
     _WARM_SOURCES.append(filename)
     if len(_WARM_SOURCES) > _WARM_KEEP:
-        old = _WARM_SOURCES.pop(0)
-        cache = Source._class_local('__source_cache', {})
-        for key in [k for k in cache if k[0] == old]:
-            del cache[key]
-        linecache.cache.pop(old, None)
+        forget_source(Source, _WARM_SOURCES.pop(0))
+
+
+def forget_source(source_class, filename):
+    """Drop a registered source's text and snoop's parse of it."""
+    cache = source_class._class_local(_SOURCE_CACHE, {})
+    for key in [k for k in cache if k[0] == filename]:
+        del cache[key]
+    linecache.cache.pop(filename, None)
 
 
 def document_events_cap(max_lines):
