@@ -119,6 +119,23 @@ def test_line_numbers_of_the_wrapper_map_to_the_problem_source():
         assert lines[wrapper_line - 1] == code.split('\n')[source_line - 1]
 
 
+def _assert_items_trace_as_the_original_in_one_child(code, ns, expected_call):
+    """Items ``main_solution(n)`` for each of ``ns``, one problem: one child, each trace the original's."""
+    tasks = [('i{}'.format(n), 'trace', {'refcode': code, 'funcname': 'main_solution', 'input': {'n': n},
+                                         'expected_output': None, 'max_lines': 5000}, 'one-problem') for n in ns]
+    with WorkerPool(1, Limits(), log=lambda m: None) as pool:
+        reports = {r['id']: r for r in pool.run(tasks)}
+    assert pool.pool_children == 1
+    for task_id, _, payload, _ in tasks:
+        report = reports[task_id]
+        assert report['status'] == 'ok', report
+        trace = report['result']['trace']
+        assert expected_call in trace
+        verdict, detail = compare_item({'refcode': code, 'funcname': 'main_solution', 'input': payload['input'],
+                                        'trace': trace})
+        assert verdict.startswith('equal'), (task_id, detail)
+
+
 def test_the_items_of_a_problem_that_loads_decimal_trace_as_in_the_original_in_one_child():
     # decimal is a C module with state that the child keeps for the problem's next item
     # (pool/reuse.py, PUT_BACK_EXTENSIONS); each item's trace must still be the original's,
@@ -127,16 +144,13 @@ def test_the_items_of_a_problem_that_loads_decimal_trace_as_in_the_original_in_o
                             'def main_solution(n):\n    x = Fraction(n, 3) + 1\n'
                             '    d = decimal.Decimal(n) / 7\n'
                             '    return [isinstance(x, numbers.Number), isinstance(d, numbers.Number), str(x), str(d)]\n')
-    tasks = [('f{}'.format(n), 'trace', {'refcode': code, 'funcname': 'main_solution', 'input': {'n': n},
-                                         'expected_output': None, 'max_lines': 5000}, 'fractions') for n in (1, 2, 4)]
-    with WorkerPool(1, Limits(), log=lambda m: None) as pool:
-        reports = {r['id']: r for r in pool.run(tasks)}
-    assert pool.pool_children == 1
-    for task_id, _, payload, _ in tasks:
-        report = reports[task_id]
-        assert report['status'] == 'ok', report
-        trace = report['result']['trace']
-        assert '>>> Call to __subclasscheck__' in trace
-        verdict, detail = compare_item({'refcode': code, 'funcname': 'main_solution', 'input': payload['input'],
-                                        'trace': trace})
-        assert verdict.startswith('equal'), (task_id, detail)
+    _assert_items_trace_as_the_original_in_one_child(code, (1, 2, 4), '>>> Call to __subclasscheck__')
+
+
+def test_an_abc_registration_by_the_module_code_keeps_the_child_and_each_trace_is_the_originals():
+    # The module code registers its own class with Sequence, as every item's run of it does;
+    # only a registration during the traced call ends the child (pool/reuse.py).
+    code = _functions(5) + ('from collections.abc import Sequence\n\nclass Seq:\n    pass\n\n'
+                            'Sequence.register(Seq)\n\n'
+                            'def main_solution(n):\n    return [isinstance(Seq(), Sequence), isinstance([n] * n, Sequence)]\n')
+    _assert_items_trace_as_the_original_in_one_child(code, (1, 2, 3), '>>> Call to __instancecheck__')

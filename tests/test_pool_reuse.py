@@ -266,3 +266,12 @@ def test_decimal_loaded_during_the_call_or_with_a_changed_template_ends_the_chil
     returned, children = _trace_items(problem, [5, 6])
     assert children == 2 and len({pid for pid, *_ in returned}) == 2
     assert [r[1] for r in returned] == ([9, 9] if 'DefaultContext' in extra else [28, 28])
+
+
+def test_an_abc_registration_during_the_call_ends_the_child_one_by_the_module_code_does_not():
+    template = ('import os\nfrom collections.abc import Sequence\nclass Seq:\n    pass\n{module}\n'
+                'def main_solution(n):\n    {call}\n    return [os.getpid(), isinstance(Seq(), Sequence)]\n')
+    in_module, children = _trace_items(template.format(module='Sequence.register(Seq)', call='pass'), [1, 2])
+    assert children == 1 and [r[1] for r in in_module] == [True, True]
+    in_call, children = _trace_items(template.format(module='', call='Sequence.register(Seq)'), [1, 2])
+    assert children == 2 and len({pid for pid, _ in in_call}) == 2 and [r[1] for r in in_call] == [True, True]
