@@ -5,6 +5,7 @@ import {
   JobModel,
   JobRequestBody,
   JobRequestError,
+  SILENCE_MS,
   stageCounts
 } from '../jobs/model';
 import {
@@ -322,6 +323,67 @@ describe('JobModel reattach', () => {
     expect(kernel.requests[1]).toEqual({ type: 'attach', output: 'runs/toy' });
     expect(model.state).toBe('running');
     expect(model.stages[1].done).toBe(33);
+  });
+
+  it('asks the kernel again after a silence while its job runs, and shows how it ended', async () => {
+    // A kernel restart can lose the job's watcher or its last message: without this the
+    // panel would say "Running" for ever.
+    jest.useFakeTimers();
+    try {
+      const kernel = new FakeKernel();
+      const model = await runningModel(kernel);
+      jest.advanceTimersByTime(SILENCE_MS - 1000);
+      kernel.send({
+        type: 'progress',
+        output: FOLDER,
+        state: 'running',
+        progress: progress({ done: 20 })
+      });
+      jest.advanceTimersByTime(SILENCE_MS - 1000);
+      expect(kernel.requests.map(r => r.type)).toEqual(['start']); // it heard from the job
+      kernel.replies.push(() => status('finished', { progress: progress() }));
+      jest.advanceTimersByTime(SILENCE_MS);
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(kernel.requests[1]).toEqual({
+        type: 'attach',
+        output: 'runs/toy'
+      });
+      expect(model.state).toBe('finished');
+      jest.advanceTimersByTime(3 * SILENCE_MS);
+      expect(kernel.requests.length).toBe(2); // an ended job is not asked about
+      expect(model.problem).toBeNull();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('stays cancelling and quiet when the kernel does not answer the watchdog', async () => {
+    jest.useFakeTimers();
+    try {
+      const kernel = new FakeKernel();
+      const model = await runningModel(kernel);
+      kernel.replies.push(() => status('cancelling'));
+      await model.cancel();
+      jest.advanceTimersByTime(SILENCE_MS * 1.5); // no reply queued: the request fails
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(kernel.requests.map(r => r.type)).toEqual([
+        'start',
+        'cancel',
+        'attach'
+      ]);
+      expect(model.state).toBe('cancelling');
+      expect(model.problem).toBeNull();
+      kernel.replies.push(() => status('running'));
+      jest.advanceTimersByTime(SILENCE_MS);
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(model.state).toBe('cancelling');
+      model.dispose();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('shows the stages before translate done when it reattaches during translation', async () => {

@@ -72,6 +72,13 @@ const STARTABLE: JobState[] = [
   'interrupted'
 ];
 const ACTIVE: JobState[] = ['running', 'cancelling'];
+
+/**
+ * While its job runs, how long the model goes without a word of it from the kernel before
+ * it asks again (attach): a kernel restart can lose the job's watcher, or the one message
+ * that says the job ended, and the panel must not say "Running" for ever.
+ */
+export const SILENCE_MS = 10_000;
 const RESUMABLE: JobState[] = ['cancelled', 'failed', 'interrupted'];
 
 /**
@@ -241,6 +248,7 @@ export class JobModel {
   }
 
   dispose(): void {
+    this._watch(false);
     Signal.clearData(this);
   }
 
@@ -265,6 +273,14 @@ export class JobModel {
   }
 
   private _onMessage(_: IJobsTransport, message: KernelMessage): void {
+    if (
+      (message.type === 'jobs' &&
+        message.jobs.some(job => job.output === this._folder)) ||
+      ((message.type === 'progress' || message.type === 'status') &&
+        message.output === this._folder)
+    ) {
+      this._heard = Date.now();
+    }
     switch (message.type) {
       case 'jobs':
         this._otherJobs = [...message.jobs];
@@ -302,6 +318,7 @@ export class JobModel {
   }
 
   private _applyStatus(status: JobStatus): void {
+    this._heard = Date.now();
     this._folder = status.output;
     if (status.stats !== undefined) {
       this._stats = status.stats ?? null;
@@ -359,8 +376,49 @@ export class JobModel {
   private _setState(state: JobState): void {
     if (state !== this._state) {
       this._state = state;
+      this._watch(ACTIVE.includes(state));
       this._stateChanged.emit(state);
     }
+  }
+
+  /** The watchdog's attach: quiet when the kernel is away (it asks again later). */
+  private async _askAgain(): Promise<void> {
+    const output = this._output;
+    let status: JobStatus;
+    try {
+      status = await this.transport.request<JobStatus>({
+        type: 'attach',
+        output
+      });
+    } catch {
+      return;
+    }
+    if (output !== this._output || !ACTIVE.includes(this._state)) {
+      return;
+    }
+    if (this._state === 'cancelling' && status.state === 'running') {
+      status = { ...status, state: 'cancelling' }; // its end is on the way
+    }
+    this._applyStatus(status);
+  }
+
+  /** Checks, while the job runs, that the kernel still reports on it (`SILENCE_MS`). */
+  private _watch(on: boolean): void {
+    if (!on) {
+      clearInterval(this._watchdog);
+      this._watchdog = undefined;
+      return;
+    }
+    if (this._watchdog !== undefined) {
+      return;
+    }
+    this._heard = Date.now();
+    this._watchdog = setInterval(() => {
+      if (!this._busy && Date.now() - this._heard >= SILENCE_MS) {
+        this._heard = Date.now();
+        void this._askAgain();
+      }
+    }, SILENCE_MS / 2);
   }
 
   private _state: JobState = 'idle';
@@ -372,6 +430,8 @@ export class JobModel {
   private _problem: IJobProblem | null = null;
   private _busy = false;
   private _otherJobs: JobStatus[] = [];
+  private _heard = 0;
+  private _watchdog: ReturnType<typeof setInterval> | undefined = undefined;
   private _stateChanged = new Signal<this, JobState>(this);
   private _changed = new Signal<this, void>(this);
 }

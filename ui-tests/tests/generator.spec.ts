@@ -103,10 +103,11 @@ async function fillForm(
   page: IJupyterLabPageFixture,
   tmpPath: string,
   output: string,
-  workers: number
+  workers: number,
+  input = 'toy30.jsonl'
 ): Promise<void> {
   const p = panel(page);
-  await p.locator('.gt-input').fill(`${tmpPath}/toy30.jsonl`);
+  await p.locator('.gt-input').fill(`${tmpPath}/${input}`);
   await p.locator('.gt-input').press('Tab');
   await expect(p.locator('.gt-preview')).toContainText(
     'Looks right: the first 5 records',
@@ -351,15 +352,41 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
   const reference = fs.mkdtempSync(
     path.join(os.tmpdir(), 'groundtrace-reference-')
   );
-  const input = path.join(reference, 'toy30.jsonl');
-  fs.writeFileSync(
-    input,
-    fs
-      .readFileSync(TOY_DATA, 'utf8')
-      .split('\n')
-      .slice(0, N_PROBLEMS)
-      .join('\n') + '\n'
+  // Three problems whose items sleep first, so that the cancel below lands mid-trace on
+  // a fast machine too (the toy problems alone trace in about 3 s), then the toy problems.
+  const slow = [1, 2, 3].map(k =>
+    JSON.stringify({
+      problem_description: `Double a number, slowly (${k}).`,
+      io_requirements: 'Input: n (int). Output: 2 * n (int).',
+      refcode: `import time\n\n# main function\ndef main_solution(n):\n    time.sleep(0.3)\n    return n * ${2 * k} // ${k}\n`,
+      funcname: 'main_solution',
+      ios: Array.from({ length: 10 }, (_, i) => ({
+        input: { n: i },
+        output: 2 * i
+      })),
+      source: 'test',
+      category: 'test',
+      meta: {
+        repo_name: 'groundtrace/ui-tests',
+        path: '/slow.py',
+        msgidx: 90000 + k
+      }
+    })
   );
+  const contents =
+    [
+      ...slow,
+      ...fs.readFileSync(TOY_DATA, 'utf8').split('\n').slice(0, N_PROBLEMS)
+    ].join('\n') + '\n';
+  const input = path.join(reference, 'slow-then-toy30.jsonl');
+  fs.writeFileSync(input, contents);
+  expect(
+    await page.contents.uploadContent(
+      contents,
+      'text',
+      `${tmpPath}/slow-then-toy30.jsonl`
+    )
+  ).toBe(true);
   const args = [
     '-m',
     'groundtrace.cli',
@@ -378,7 +405,7 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
 
   await openPanel(page);
   const saved = formSaved(page);
-  await fillForm(page, tmpPath, 'resumed', 1);
+  await fillForm(page, tmpPath, 'resumed', 1, 'slow-then-toy30.jsonl');
   await panel(page).locator('.gt-start').click();
   const trace = stageRow(page, 'trace');
   await expect(trace).toHaveAttribute('data-status', 'running', {
