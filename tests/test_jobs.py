@@ -120,3 +120,22 @@ def test_attach_finds_a_finished_folder(tmp_path, toy_data_path):
     later = Events()  # e.g. a new kernel after a restart
     found = JobManager(later).attach(status['output'])
     assert found['state'] == 'finished' and found['progress']['state'] == 'finished'
+
+
+def test_a_found_job_that_ended_unreaped_is_seen_as_ended(tmp_path):
+    # A job started by an earlier kernel, found again from its folder, that exits while its
+    # parent does not reap it stays a zombie: it must not look alive (the panel would say
+    # Running for ever). Here the test is the parent that does not reap.
+    import subprocess
+
+    proc = subprocess.Popen(['sleep', '0.2'])
+    assert jobs.pid_alive(proc.pid)
+    folder = tmp_path / 'run'
+    folder.mkdir()
+    (folder / 'progress.json').write_text(json.dumps({'state': 'finished', 'pid': proc.pid}))
+    job = jobs.Job(str(folder), pid=proc.pid)
+    assert job.poll() == 'running'
+    wait_for(lambda: open('/proc/{}/stat'.format(proc.pid)).read().rsplit(')', 1)[1].split()[0] == 'Z', timeout=10)
+    assert not jobs.pid_alive(proc.pid)
+    assert job.poll() == 'finished'
+    proc.wait()

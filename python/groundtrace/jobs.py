@@ -140,13 +140,19 @@ def shown_path(folder):
 
 
 def pid_alive(pid):
+    """Whether the process still runs. A zombie does not: a job started by an earlier kernel
+    that ended while nobody reaped it would otherwise look alive for ever."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open('/proc/{}/stat'.format(pid), 'rb') as f:
+            return f.read().rsplit(b')', 1)[1].split()[0] != b'Z'
+    except (OSError, IndexError):  # no /proc here: the signal's answer stands
+        return True
 
 
 def is_groundtrace_process(pid):
