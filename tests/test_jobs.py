@@ -139,3 +139,24 @@ def test_a_found_job_that_ended_unreaped_is_seen_as_ended(tmp_path):
     assert not jobs.pid_alive(proc.pid)
     assert job.poll() == 'finished'
     proc.wait()
+
+
+def test_a_found_job_whose_pid_another_process_got_is_seen_as_ended(tmp_path, monkeypatch):
+    # Pids wrap (at 32768 here): after a found job ends, a later process can get its pid and
+    # would keep it "running" for ever. The pid's start time tells the two apart.
+    import subprocess
+
+    proc = subprocess.Popen(['sleep', '30'])
+    try:
+        folder = tmp_path / 'run'
+        folder.mkdir()
+        (folder / 'progress.json').write_text(json.dumps({'state': 'finished', 'pid': proc.pid}))
+        job = jobs.Job(str(folder), pid=proc.pid)
+        assert job.started == jobs.process_start_time(proc.pid) is not None
+        assert job.poll() == 'running'
+        started = job.started
+        monkeypatch.setattr(jobs, 'process_start_time', lambda pid: started + 1)  # the pid's next owner
+        assert job.poll() == 'finished'
+    finally:
+        proc.kill()
+        proc.wait()

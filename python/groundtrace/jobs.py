@@ -155,6 +155,16 @@ def pid_alive(pid):
         return True
 
 
+def process_start_time(pid):
+    """When the process started (clock ticks since boot), or None: with the pid, what tells
+    one process from a later one that got the same pid (pids wrap at 32768 here)."""
+    try:
+        with open('/proc/{}/stat'.format(pid), 'rb') as f:
+            return int(f.read().rsplit(b')', 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def is_groundtrace_process(pid):
     """Whether a live pid is still a groundtrace job (not a reused pid); True where /proc is not."""
     try:
@@ -179,6 +189,8 @@ class Job:
         self.output = output
         self.process = process
         self.pid = process.pid if process else pid
+        # A found job is known by its pid: once it ends, another process may get that pid.
+        self.started = None if process else process_start_time(pid)
         self.state = 'running'
         self.error = None
         self.hint = ''
@@ -192,7 +204,7 @@ class Job:
             if code is None:
                 return self.state
             self._ended(code)
-        elif not pid_alive(self.pid):
+        elif not pid_alive(self.pid) or process_start_time(self.pid) != self.started:
             progress = read_progress(self.output) or {}
             self._ended(0 if progress.get('state') == 'finished' else None)
         return self.state

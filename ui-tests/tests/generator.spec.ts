@@ -485,9 +485,25 @@ test('a job cancelled mid-trace, seen again after reloads and resumed, ends with
     }
   );
 
-  await expect(panel(page).locator('.gt-state-badge')).toHaveText('Finished', {
-    timeout: JOB_TIMEOUT
-  });
+  try {
+    await expect(panel(page).locator('.gt-state-badge')).toHaveText(
+      'Finished',
+      {
+        timeout: JOB_TIMEOUT
+      }
+    );
+  } catch (error) {
+    // What the folder and the job's pid say, to tell a stuck job from a stale panel.
+    const progress = await readJson(page, `${tmpPath}/resumed/progress.json`);
+    const cmdline = `/proc/${progress.pid}/cmdline`;
+    console.log(
+      `resumed job: progress.json state ${progress.state}, pid ${progress.pid}: ` +
+        (fs.existsSync(cmdline)
+          ? fs.readFileSync(cmdline, 'utf8').split('\0').join(' ')
+          : 'no such process')
+    );
+    throw error;
+  }
   await expectEveryStageComplete(page);
 
   const resumed = outcome(
