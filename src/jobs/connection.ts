@@ -19,6 +19,13 @@ export const JOBS_SESSION_PATH = '.groundtrace-dataset-generator';
 export type ConnectionStatus = 'connecting' | 'ready' | 'failed';
 
 /**
+ * How long a request waits for its reply. A comm can die without a word (a kernel
+ * restarted through the REST API): then the comm is dropped, and the next request opens a
+ * new one (and the panel attaches again).
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
  * The `groundtrace.jobs` comm in the panel's own kernel: loads the kernel helper, opens
  * the comm, and opens it again whenever the kernel restarts. Requests get exactly one
  * reply (matched by request_id); every other message is an event for the models.
@@ -86,9 +93,22 @@ export class JobsConnection implements IJobsTransport, IDisposable {
     }
     const requestId = `r${++this._counter}`;
     return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this._pending.has(requestId) && this._comm === comm) {
+          this._drop(`no reply in ${REQUEST_TIMEOUT_MS / 1000} s`);
+          this._setStatus('connecting');
+          void this.connect(); // a new comm: the panel attaches again when it opens
+        }
+      }, REQUEST_TIMEOUT_MS);
       this._pending.set(requestId, {
-        resolve: resolve as (value: unknown) => void,
-        reject
+        resolve: (value: unknown) => {
+          clearTimeout(timer);
+          resolve(value as T);
+        },
+        reject: (reason: Error) => {
+          clearTimeout(timer);
+          reject(reason);
+        }
       });
       comm.send({ ...body, request_id: requestId } as any);
     });
