@@ -139,6 +139,15 @@ def shown_path(folder):
     return folder if relative == '..' or relative.startswith('..' + os.sep) else relative
 
 
+def _stat_fields(pid):
+    """The fields of /proc/PID/stat after the command name (the state is the first), or None."""
+    try:
+        with open('/proc/{}/stat'.format(pid), 'rb') as f:
+            return f.read().rsplit(b')', 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def pid_alive(pid):
     """Whether the process still runs. A zombie does not: a job started by an earlier kernel
     that ended while nobody reaped it would otherwise look alive for ever."""
@@ -148,20 +157,17 @@ def pid_alive(pid):
         return False
     except PermissionError:
         return True
-    try:
-        with open('/proc/{}/stat'.format(pid), 'rb') as f:
-            return f.read().rsplit(b')', 1)[1].split()[0] != b'Z'
-    except (OSError, IndexError):  # no /proc here: the signal's answer stands
-        return True
+    fields = _stat_fields(pid)
+    return not fields or fields[0] != b'Z'  # no /proc here: the signal's answer stands
 
 
 def process_start_time(pid):
     """When the process started (clock ticks since boot), or None: with the pid, what tells
     one process from a later one that got the same pid (pids wrap at 32768 here)."""
+    fields = _stat_fields(pid)
     try:
-        with open('/proc/{}/stat'.format(pid), 'rb') as f:
-            return int(f.read().rsplit(b')', 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
+        return int(fields[19])
+    except (TypeError, IndexError, ValueError):
         return None
 
 

@@ -64,7 +64,7 @@ def status_of(result, funcname):
 _WARM_SOURCES = []  # filenames whose parsed source the pool keeps for its children
 _WARM_KEEP = 8
 # executing's cache of parsed sources (``Source._for_filename_and_lines``), by (filename, lines):
-# a private name, so tests/test_sandbox.py checks that the pool's stays bounded.
+# a private name, so tests/test_pipeline_rules.py checks that the pool's stays bounded.
 _SOURCE_CACHE = '__source_cache_with_lines'
 
 
