@@ -112,15 +112,23 @@ class TraceConfig(snoop.Config):
     def __init__(self, limits, source_names, tracer_class=DatasetTracer, **tracer_attrs):
         recorder_class = type('TraceRecorder', (TraceRecorder,), {'limits': limits, 'source_names': source_names})
         super().__init__(
-            out=lambda _text: None,  # the recorder keeps the text
+            # snoop asks whether ``out`` is a path (``isinstance(out, os.PathLike)``), which puts
+            # the answer in the ABC's cache; it asked that of None at its import, as in the original,
+            # so None leaves the caches as a fresh interpreter has them. The recorder keeps the text.
+            out=None,
             columns='',
             color=False,
             replace_watch_extras=(),
             formatter_class=recorder_class,
             pformat=pprint.pformat,  # else every Config retries importing prettyprinter/pprintpp
         )
+        self.write = _discard
         self.snoop = type('ConfiguredTracer', (tracer_class,), dict(tracer_attrs, config=self))
         self.thread_local.depth = -1  # snoop's __enter__ sets this; trace_cell skips it
+
+
+def _discard(_text):
+    pass
 
 
 def _run_traced(run, recorder):

@@ -20,7 +20,6 @@ import resource
 import signal
 import struct
 import sys
-import time
 
 from ..jsonl import json_bytes
 from .reuse import ItemReset
@@ -112,7 +111,7 @@ def _cpu_s():
 
 def _run_one(task, target, limits, reset):
     """``(head, body, last)``: the item's frame, and whether the child must end after it."""
-    started = time.process_time()
+    started = _cpu_s()
     # The item's limit, to the microsecond: SIGPROF when this process has spent it. What the
     # item forks does not inherit the timer; RLIMIT_CPU (whole seconds) bounds it.
     cpu = math.ceil(_cpu_s() + limits.timeout) + 1
@@ -135,7 +134,7 @@ def _run_one(task, target, limits, reset):
     document = _document_json(result)
     body = json.dumps(result, ensure_ascii=False, default=repr).encode('utf-8', 'surrogatepass')
     status = result.get('status', 'ok')
-    cpu_ms = round((time.process_time() - started) * 1000, 2)
+    cpu_ms = round((_cpu_s() - started) * 1000, 2)
     last = status not in REUSABLE_STATUSES or reset is None or not reset.after_item()
     head = {'status': status, 'error': result.get('error'), 'cpu_ms': cpu_ms, 'last': last}
     if document is not None:  # after the result's JSON in the body (status.split_document)
