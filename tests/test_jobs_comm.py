@@ -137,14 +137,29 @@ def test_job_failures_are_explained_with_what_to_do():
     assert 'pid 12' in message and 'another output folder' in hint
 
 
-def test_attach_trusts_the_live_job_process_over_the_state_in_progress_json(tmp_path):
+# A process that holds a folder's job lock, as a running job does, until it is killed.
+HOLD_LOCK = (
+    'import sys, time\n'
+    'from groundtrace.pipeline.job_folder import JobFolder\n'
+    'JobFolder(sys.argv[1]).lock().acquire()\n'
+    'print("locked", flush=True)\n'
+    'time.sleep(60)\n'
+)
+
+
+def _hold_lock(folder):
     import subprocess
     import sys
-    # a job with a translator says 'finished' for a moment between its parts
-    job = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', 'groundtrace.cli'])
+    proc = subprocess.Popen([sys.executable, '-c', HOLD_LOCK, str(folder), 'groundtrace.cli'],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == 'locked'
+    return proc
+
+
+def test_attach_trusts_the_folders_lock_over_the_state_in_progress_json(tmp_path):
+    # a job says 'finished' in progress.json for a moment before it ends (between its parts)
+    job = _hold_lock(tmp_path)
     try:
-        # until the child has exec'd, /proc shows the parent's command line
-        wait_for(lambda: is_groundtrace_process(job.pid), timeout=10)
         (tmp_path / 'progress.json').write_text(json.dumps(
             {'state': 'finished', 'stage': None, 'done': 0, 'pid': job.pid, 'stages': ['filter']}))
         status = JobManager(lambda e: None).attach(str(tmp_path))
@@ -153,6 +168,25 @@ def test_attach_trusts_the_live_job_process_over_the_state_in_progress_json(tmp_
         job.kill()
         job.wait()
     assert JobManager(lambda e: None).attach(str(tmp_path))['state'] == 'finished'
+
+
+def test_a_stale_pid_that_another_groundtrace_job_got_is_not_this_folders_job(tmp_path):
+    # A job killed with -9 leaves progress.json saying running; its pid can go to a later job
+    # of another folder, which is a groundtrace process and alive, but not this folder's job.
+    (tmp_path / 'other').mkdir()
+    other = _hold_lock(tmp_path / 'other')
+    try:
+        wait_for(lambda: is_groundtrace_process(other.pid), timeout=10)
+        folder = tmp_path / 'run'
+        folder.mkdir()
+        (folder / 'progress.json').write_text(json.dumps(
+            {'state': 'running', 'stage': 'trace', 'done': 3, 'pid': other.pid}))
+        status = JobManager(lambda e: None).attach(str(folder))
+        assert status['state'] == 'interrupted' and 'Resume' in status['hint']
+        assert JobManager(lambda e: None).attach(str(tmp_path / 'other'))['pid'] == other.pid
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_a_reused_pid_is_not_taken_for_a_job(tmp_path):

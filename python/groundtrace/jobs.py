@@ -3,7 +3,7 @@
 A job is ``groundtrace run`` in its own process session, so the kernel stays responsive,
 and cancelling reaches every worker; it writes everything to its output folder, so a
 browser reload or a kernel restart loses nothing and the job can be found again from
-the folder (``progress.json`` names the job's pid). Progress reaches the UI as events,
+the folder (the job holds the folder's lock while it runs). Progress reaches the UI as events,
 at most ``MAX_UPDATES_PER_SECOND``, whatever the job's speed.
 """
 
@@ -291,7 +291,7 @@ class JobManager:
             if existing and existing.poll() in ('running', 'cancelling'):
                 raise JobRequestError('a job is already running in {}'.format(output),
                                       'wait for it, cancel it, or choose another output folder')
-            found = self._running_job_in(output) or folder_lock_holder(output)
+            found = folder_lock_holder(output)
             if found:
                 raise JobRequestError(
                     'the output folder {} is locked by another job (pid {})'.format(output, found),
@@ -344,12 +344,15 @@ class JobManager:
 
     @staticmethod
     def _running_job_in(output):
-        # Not progress['state']: a killed job's progress.json still says running; its process is the truth.
-        progress = read_progress(output)
-        pid = (progress or {}).get('pid')
-        if pid and pid_alive(pid) and is_groundtrace_process(pid):
-            return pid
-        return None
+        """The pid of the job running in ``output``, or None. Not what progress.json says: a
+        killed job's file still says running, and its pid may be another process's by now, even
+        another groundtrace job's. The folder's lock is the truth: a job holds it while it runs,
+        and the kernel lets go of it when the job's process ends."""
+        holder = folder_lock_holder(output)
+        if holder is None or not holder.isdigit():
+            return None  # free (or taken a moment ago, its pid not yet written)
+        pid = int(holder)
+        return pid if pid_alive(pid) else None
 
     def _watch(self, job):
         threading.Thread(target=self._watch_loop, args=(job,), daemon=True,
