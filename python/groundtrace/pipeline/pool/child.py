@@ -114,7 +114,7 @@ def _run_one(task, target, limits, reset):
     started = _cpu_s()
     # The item's limit, to the microsecond: SIGPROF when this process has spent it. What the
     # item forks does not inherit the timer; RLIMIT_CPU (whole seconds) bounds it.
-    cpu = math.ceil(_cpu_s() + limits.timeout) + 1
+    cpu = math.ceil(started + limits.timeout) + 1
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]  # the machine's, which no child can raise
     resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
     signal.setitimer(signal.ITIMER_PROF, limits.timeout)
