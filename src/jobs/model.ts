@@ -478,8 +478,9 @@ export function updateStages(
   stats: Stats | null
 ): IStageProgress[] {
   const finished = progress.finished_stages ?? [];
-  // a job with a translator writes progress.json anew for each of its parts (the stages
-  // before translate, translate, build): stages before the current one are done
+  // a stage before the running one that stats.json counts is done even when progress.json
+  // does not list it as finished: a folder of an older groundtrace, whose jobs with a
+  // translator wrote progress.json anew for each part (the stages before translate, translate, build)
   const running = progress.stage ? STAGES.indexOf(progress.stage) : -1;
   return stages.map(current => {
     const { stage } = current;
