@@ -16,6 +16,7 @@ bash scripts/setup.sh
 export PATH="$ROOT/.venv/bin:$PATH"
 
 translator_pid=
+demo_translator=
 # vllm-server.sh execs the server, so its pid is the server's; the engine processes it
 # starts end with it.
 cleanup() { [ -n "$translator_pid" ] && kill "$translator_pid" 2>/dev/null || true; }
@@ -37,22 +38,33 @@ if [ -z "${GROUNDTRACE_TRANSLATOR_URL:-}" ]; then
     echo "==> The demo translator is up after $((SECONDS - started)) s"
     export GROUNDTRACE_TRANSLATOR_URL="http://127.0.0.1:$port/v1"
     export GROUNDTRACE_TRANSLATOR_MODEL=smollm2-135m-instruct-demo
+    demo_translator=1
   else
     tail -20 .cache/demo-translator.log >&2
     echo "The demo translator did not start (see .cache/demo-translator.log); tracing works, translating will not." >&2
   fi
 fi
 
-# Demo defaults for the Dataset Generator (this .venv only): the bundled toy data.
+# Demo defaults for the Dataset Generator (this .venv only): the bundled toy data. With the demo
+# translator, narrations stop at DEMO_MAX_TOKENS (the paper's 16384 suits a 32B model that thinks
+# at length; the 135M model on a CPU, about 5 tokens/s a request, can ramble on to it for half an
+# hour) in the panel's jobs and in the viewer's Translate (its other sampling stays the paper's).
 mkdir -p .venv/share/jupyter/lab/settings
-python - "${GROUNDTRACE_TRANSLATOR_URL:-}" "${GROUNDTRACE_TRANSLATOR_MODEL:-}" <<'PY'
+python - "${GROUNDTRACE_TRANSLATOR_URL:-}" "${GROUNDTRACE_TRANSLATOR_MODEL:-}" "$demo_translator" <<'PY'
 import json, sys
-url, model = sys.argv[1:3]
+url, model, demo_translator = sys.argv[1:4]
+DEMO_MAX_TOKENS = 512
 defaults = {'input': 'data/pyedu_toy.jsonl', 'output': 'runs/demo', 'limit': 20}  # small first: Try 5, then raise it
+overrides = {'groundtrace:generator': defaults}
 if url:
     defaults.update(translatorUrl=url, model=model)
+if demo_translator:
+    defaults['maxTokens'] = DEMO_MAX_TOKENS
+    with open('schema/trace-viewer.json') as f:
+        sampling = json.load(f)['properties']['sampling']['default']
+    overrides['groundtrace:trace-viewer'] = {'sampling': dict(sampling, max_tokens=DEMO_MAX_TOKENS)}
 with open('.venv/share/jupyter/lab/settings/overrides.json', 'w') as f:
-    json.dump({'groundtrace:generator': defaults}, f, indent=2)
+    json.dump(overrides, f, indent=2)
 PY
 
 args=(--ServerApp.port="${PORT:-8888}")

@@ -60,7 +60,7 @@ def test_every_request_the_panel_sends_is_valid():
             {'type': 'start', 'request_id': 'r', 'options': {
                 'input': 'a.jsonl', 'output': 'o', 'stages': ['filter', 'trace'], 'workers': 2,
                 'pairs_per_problem': 10, 'traces_per_problem': 1, 'max_trace_lines': 300,
-                'timeout': 5, 'translator_url': 'http://127.0.0.1:8000/v1', 'model': 'm'}},
+                'timeout': 5, 'translator_url': 'http://127.0.0.1:8000/v1', 'model': 'm', 'max_tokens': 512}},
             {'type': 'cancel', 'request_id': 'r', 'output': 'o'},
             {'type': 'attach', 'request_id': 'r', 'output': 'o'},
             {'type': 'list', 'request_id': 'r'},
@@ -69,6 +69,24 @@ def test_every_request_the_panel_sends_is_valid():
              'query': 'x', 'limit': 200},
             {'type': 'sample', 'request_id': 'r', 'output': 'o', 'id': '1_0'}):
         jobs_comm.validate_request(request)
+
+
+def test_the_panels_max_tokens_reaches_the_translators_requests():
+    from groundtrace import cli
+    from groundtrace.jobs import job_command
+    from groundtrace.translate.cli import config_from_args
+
+    options = {'input': 'a.jsonl', 'output': 'o', 'stages': ['filter', 'trace', 'select', 'translate'],
+               'translator_url': 'http://127.0.0.1:8000/v1', 'max_tokens': 512}
+    command = job_command(options)
+    assert command[command.index('--max-tokens') + 1] == '512'
+    assert '--max-tokens' not in job_command(dict(options, stages=['filter', 'trace']))  # nothing to narrate
+    args = cli.build_parser().parse_args(command[command.index('run'):])
+    body = config_from_args(args).request_body([{'role': 'user', 'content': 'x'}])
+    assert body['max_tokens'] == 512 and body['temperature'] == 0.6  # the rest of the paper's sampling stays
+    unset = job_command(dict(options, max_tokens=None))
+    unset = cli.build_parser().parse_args(unset[unset.index('run'):])
+    assert config_from_args(unset).request_body([])['max_tokens'] == 16384
 
 
 def test_samples_are_filtered_by_status_verdict_and_text(folder):

@@ -25,7 +25,7 @@ CANCEL_GRACE_S = 5.0
 
 TRANSLATOR_CHECK_TIMEOUT_S = 3.0
 # Options only the translate stage reads: not passed to a job that does not translate.
-TRANSLATOR_OPTIONS = ('translator_url', 'model')
+TRANSLATOR_OPTIONS = ('translator_url', 'model', 'max_tokens')
 
 # The options the panel may set beside input and output (each is `groundtrace run --name`).
 PANEL_OPTIONS = tuple(name for name in OPTIONS if name not in ('input', 'output'))

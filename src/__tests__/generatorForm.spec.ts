@@ -77,6 +77,30 @@ describe('the generator form', () => {
     expect(jobOptions({ ...defaults(), workers: 3 }).workers).toBe(3);
   });
 
+  it('sends the translator options only with translate, and max tokens only when set', () => {
+    const translating = {
+      ...defaults(),
+      stages: [
+        'filter',
+        'trace',
+        'select',
+        'translate'
+      ] as IGeneratorForm['stages']
+    };
+    expect(jobOptions(translating).max_tokens).toBeUndefined(); // the paper's
+    expect(jobOptions({ ...translating, maxTokens: 512 })).toMatchObject({
+      translator_url: translating.translatorUrl.trim(),
+      max_tokens: 512
+    });
+    const tracing = jobOptions({
+      ...translating,
+      stages: ['filter', 'trace'],
+      maxTokens: 512
+    });
+    expect(tracing.max_tokens).toBeUndefined();
+    expect(tracing.translator_url).toBeUndefined();
+  });
+
   it('sends the Ray options only with the ray executor, and the trace format always', () => {
     const local = jobOptions({
       ...defaults(),
@@ -121,7 +145,8 @@ describe('the form fields, made from the settings schema', () => {
       'rayAddress',
       'rayCpusPerActor',
       'translatorUrl',
-      'model'
+      'model',
+      'maxTokens'
     ]) {
       const spec = (
         SCHEMA as Record<string, { title: string; description: string }>

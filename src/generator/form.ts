@@ -33,6 +33,8 @@ export interface IGeneratorForm {
   rayCpusPerActor: number | null;
   translatorUrl: string;
   model: string;
+  /** The longest narration, in tokens (null: the translator's default, the paper's). */
+  maxTokens: number | null;
 }
 
 /** How many problems a form's job takes, when it is limited (else null: all). */
@@ -76,6 +78,9 @@ export function jobOptions(form: IGeneratorForm): JobOptions {
     if (form.model.trim()) {
       options.model = form.model.trim();
     }
+    if (form.maxTokens) {
+      options.max_tokens = form.maxTokens;
+    }
   }
   return options;
 }
@@ -106,7 +111,8 @@ const PLACEHOLDERS: Record<string, string> = {
   rayAddress: 'auto',
   rayCpusPerActor: 'all',
   translatorUrl: 'http://host:8000/v1',
-  model: "the server's model"
+  model: "the server's model",
+  maxTokens: "the paper's"
 };
 
 /** Options that only apply while another option has a value (disabled otherwise). */

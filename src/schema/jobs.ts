@@ -139,6 +139,10 @@ export interface JobOptions {
    * The model name the translator serves; empty for the server's only model.
    */
   model?: string;
+  /**
+   * The longest narration the translator may write, in tokens (empty: the paper's 16384, for a model that thinks at length; a small model on a CPU can ramble on to it for half an hour).
+   */
+  max_tokens?: number | null;
 }
 /**
  * cancel: stop the folder's job; attach: find the folder's job again and send its status.
