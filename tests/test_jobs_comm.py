@@ -98,6 +98,7 @@ def test_samples_are_filtered_by_status_verdict_and_text(folder):
     assert [r['id'] for r in index.query(status='mismatch')['rows']] == ['1_1']
     assert [r['id'] for r in index.query(verdict='pass')['rows']] == ['1_0']
     assert [r['id'] for r in index.query(verdict='untranslated')['rows']] == ['1_1', '2_0']
+    assert [r['id'] for r in index.query(verdict='translated')['rows']] == ['1_0', '3_0']
     assert [r['id'] for r in index.query(query='ISLANDS')['rows']] == ['3_0']
     assert [r['id'] for r in index.query(query='2_0')['rows']] == ['2_0']
 

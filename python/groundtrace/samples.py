@@ -121,6 +121,8 @@ def _verdict_matches(row, verdict):
         return True
     if verdict == 'untranslated':
         return row['verdict'] is None
+    if verdict == 'translated':  # any verdict
+        return row['verdict'] is not None
     return row['verdict'] == verdict
 
 

@@ -461,7 +461,8 @@ export class GeneratorPanel extends Widget {
     this._measured = measuredRates(trial.stats);
     const folder = trial.folder;
     try {
-      // the first narrated (verified) sample when translate ran, else the first item
+      // when translate ran, the first verified narration, else the first narration at all
+      // (a small model's may all fail the check: its verdict shows why), else the first item
       const firstOf = async (verdict: string) =>
         (
           await this._connection.request<SampleList>({
@@ -471,9 +472,12 @@ export class GeneratorPanel extends Widget {
             limit: 1
           })
         ).rows[0];
+      const translated = trial.stages.some(
+        stage => stage.stage === 'translate'
+      );
       const first =
-        (trial.stages.some(stage => stage.stage === 'translate')
-          ? await firstOf('pass')
+        (translated
+          ? ((await firstOf('pass')) ?? (await firstOf('translated')))
           : undefined) ?? (await firstOf(''));
       if (first) {
         this._openSample(folder, first.id);

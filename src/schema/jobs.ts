@@ -176,7 +176,7 @@ export interface SamplesRequest {
    */
   status?: string;
   /**
-   * A translation verdict (pass, fail, ...), 'untranslated', or '' for all.
+   * A translation verdict (pass, fail, ...), 'translated' (any verdict), 'untranslated', or '' for all.
    */
   verdict?: string;
   /**
