@@ -117,6 +117,13 @@ export const generatorPlugin: JupyterFrontEndPlugin<void> = {
           } as unknown as ReadonlyPartialJSONObject);
         } catch (reason) {
           const error = reason as Error & { hint?: string };
+          if (args['restoring']) {
+            // a tab of the last session whose folder has gone since: not reopened, no dialog
+            console.warn(
+              `groundtrace: not reopening sample ${id}: ${error.message}`
+            );
+            return undefined;
+          }
           await showErrorMessage(
             'Open sample',
             `${error.message}${error.hint ? `\n${error.hint}` : ''}`

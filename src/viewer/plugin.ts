@@ -184,7 +184,8 @@ export const viewerPlugin: JupyterFrontEndPlugin<ITraceViewerOpener> = {
             const sample = {
               output: String(args['output']),
               id: String(args['id']),
-              step
+              step,
+              restoring: !!args['restoring']
             };
             void app.restored.then(() =>
               commands.execute(CommandIDs.openSample, sample)
@@ -192,6 +193,13 @@ export const viewerPlugin: JupyterFrontEndPlugin<ITraceViewerOpener> = {
             return undefined;
           }
         } catch (reason) {
+          if (args['restoring']) {
+            // a tab of the last session whose file has gone since: not reopened, no dialog
+            console.warn(
+              `groundtrace: not reopening a trace viewer: ${(reason as Error).message}`
+            );
+            return undefined;
+          }
           await showErrorMessage('Trace Viewer', (reason as Error).message);
         }
         return undefined;
@@ -281,9 +289,9 @@ function restoreArgs(widget: ViewerWidget): ReadonlyPartialJSONObject {
   }
   switch (source.kind) {
     case 'file':
-      return { path: source.path, id: source.id, step };
+      return { path: source.path, id: source.id, step, restoring: true };
     case 'sample':
-      return { output: source.output, id: source.id, step };
+      return { output: source.output, id: source.id, step, restoring: true };
     default:
       return approximateSize(source.document) <= MAX_SAVED_DOCUMENT_CHARS
         ? {

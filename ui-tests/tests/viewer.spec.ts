@@ -208,6 +208,20 @@ test('opens a record from the file browser and steps by keys, snoop lines and ma
   await expect(viewer(page)).toBeVisible({ timeout: 60_000 });
   await expect(counter(page)).toHaveText(kept!);
   await expectNothingRan(page);
+
+  // a tab whose file has gone since the last session is not reopened, and no dialog says so
+  expect(await page.contents.deleteFile(`${tmpPath}/ds/traces.jsonl`)).toBe(
+    true
+  );
+  const skipped = page.waitForEvent('console', {
+    predicate: message =>
+      message.text().includes('not reopening a trace viewer'),
+    timeout: 60_000
+  });
+  await page.reload();
+  await skipped;
+  await expect(viewer(page)).toHaveCount(0);
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 });
 
 test('Translate streams a narration through the server route, Stop cancels it, then a verdict with marks linked to steps', async ({
