@@ -55,7 +55,9 @@ import json, sys
 url, model, demo_translator = sys.argv[1:4]
 DEMO_MAX_TOKENS = 512
 defaults = {'input': 'data/pyedu_toy.jsonl', 'output': 'runs/demo', 'limit': 20}  # small first: Try 5, then raise it
-overrides = {'groundtrace:generator': defaults}
+# No "official Jupyter news?" prompt over the demo (it would ask a website, which a demo need not).
+overrides = {'groundtrace:generator': defaults,
+             '@jupyterlab/apputils-extension:notification': {'fetchNews': 'false', 'checkForUpdates': False}}
 if url:
     defaults.update(translatorUrl=url, model=model)
 if demo_translator:
