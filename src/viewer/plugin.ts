@@ -181,11 +181,13 @@ export const viewerPlugin: JupyterFrontEndPlugin<ITraceViewerOpener> = {
           if (args['output'] !== undefined && args['id'] !== undefined) {
             // A sample comes through the Dataset Generator's kernel: once the app is
             // restored, so restoring the layout never waits for that kernel to start.
+            // Only the layout restorer opens a sample here (even a layout saved without
+            // `restoring`): one whose folder has gone is left closed without a dialog.
             const sample = {
               output: String(args['output']),
               id: String(args['id']),
               step,
-              restoring: !!args['restoring']
+              restoring: true
             };
             void app.restored.then(() =>
               commands.execute(CommandIDs.openSample, sample)
