@@ -40,5 +40,11 @@ export const traceCellPlugin: JupyterFrontEndPlugin<void> = {
       command: CommandIDs.traceCell,
       category: 'groundtrace'
     });
+    // The toolbar button asks isEnabled only when told the command changed: without this
+    // it showed the enabled state of the cell that was active before (greyed on a code cell).
+    const changed = () =>
+      app.commands.notifyCommandChanged(CommandIDs.traceCell);
+    tracker.activeCellChanged.connect(changed);
+    tracker.currentChanged.connect(changed);
   }
 };

@@ -168,6 +168,17 @@ test('Trace Cell is in the cell context menu and on Alt T', async ({
   await expect(
     view.locator('.gt-variable[data-name="values"] .gt-variableValue')
   ).toHaveText('[0, 1, 4]');
+
+  // the toolbar button follows the active cell: off on a markdown cell, on again on code
+  const button = page.locator(
+    '.jp-NotebookPanel-toolbar [data-command="groundtrace:trace-cell"] button'
+  );
+  await expect(button).toBeEnabled();
+  await page.notebook.addCell('markdown', 'Some *notes*');
+  await page.notebook.selectCells(1);
+  await expect(button).toBeDisabled();
+  await page.notebook.selectCells(0);
+  await expect(button).toBeEnabled();
 });
 
 test('A traced cell shows its Out[n], its prints, and its error at the line that raised', async ({
