@@ -171,19 +171,6 @@ def process_start_time(pid):
         return None
 
 
-def is_groundtrace_process(pid):
-    """Whether a live pid is still a groundtrace job (not a reused pid); True where /proc is not."""
-    try:
-        with open('/proc/{}/cmdline'.format(pid), 'rb') as f:
-            args = f.read().decode(errors='replace').split('\0')
-        # `python -m groundtrace.cli run …` (the panel's jobs) or the `groundtrace` script
-        return any(arg == 'groundtrace.cli' or os.path.basename(arg) == 'groundtrace' for arg in args)
-    except FileNotFoundError:
-        return not os.path.isdir('/proc/self')
-    except OSError:
-        return True
-
-
 def log_tail(folder, n_lines=20):
     return JobFolder(folder).log_tail(n_lines)
 

@@ -293,7 +293,7 @@ function restoreArgs(widget: ViewerWidget): ReadonlyPartialJSONObject {
     case 'file':
       return { path: source.path, id: source.id, step, restoring: true };
     case 'sample':
-      return { output: source.output, id: source.id, step, restoring: true };
+      return { output: source.output, id: source.id, step };
     default:
       return approximateSize(source.document) <= MAX_SAVED_DOCUMENT_CHARS
         ? {
