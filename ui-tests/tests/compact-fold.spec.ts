@@ -1,13 +1,12 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { execFileSync } from 'child_process';
+import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
 import {
+  datasetFiles,
   DOCS,
+  mainViewer as viewer,
   openDatasetFolder,
   patientConditions,
-  PYTHON,
-  REPO,
   slowStartUse
 } from './setup';
 
@@ -17,11 +16,7 @@ import {
  * moves through them, and the snoop and compact texts can be switched.
  */
 
-const FILES: Record<string, string> = JSON.parse(
-  execFileSync(PYTHON, [path.join(REPO, 'ui-tests', 'compact_data.py')], {
-    encoding: 'utf8'
-  })
-);
+const FILES = datasetFiles('compact_data.py');
 
 test.use({ ...slowStartUse, viewport: { width: 1400, height: 900 } });
 
@@ -29,9 +24,6 @@ test.beforeEach(async ({ page, tmpPath }) => {
   patientConditions(page);
   await openDatasetFolder(page, tmpPath, FILES);
 });
-
-const viewer = (page: IJupyterLabPageFixture) =>
-  page.locator('.jp-MainAreaWidget .gt-TraceViewer');
 
 test('a folded loop is one block that expands to its iterations; stepping goes through it; texts switch', async ({
   page

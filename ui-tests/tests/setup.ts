@@ -1,4 +1,5 @@
 import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -60,3 +61,16 @@ export async function openDatasetFolder(
   }
   await page.goto(`tree/${tmpPath}/ds?reset`);
 }
+
+/** Dataset files (name → text) that a ui-tests/*_data.py script makes with the real tracer. */
+export function datasetFiles(script: string): Record<string, string> {
+  return JSON.parse(
+    execFileSync(PYTHON, [path.join(REPO, 'ui-tests', script)], {
+      encoding: 'utf8'
+    })
+  );
+}
+
+/** The Trace Viewer open in the main area. */
+export const mainViewer = (page: IJupyterLabPageFixture) =>
+  page.locator('.jp-MainAreaWidget .gt-TraceViewer');

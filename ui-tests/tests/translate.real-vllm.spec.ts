@@ -1,13 +1,12 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { execFileSync } from 'child_process';
+import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
 import {
+  datasetFiles,
   DOCS,
+  mainViewer as viewer,
   openDatasetFolder,
   patientConditions,
-  PYTHON,
-  REPO,
   slowStartUse
 } from './setup';
 
@@ -19,17 +18,10 @@ import {
  * test asserts that tokens stream in and a verdict comes back, not which verdict.
  */
 
-const FILES: Record<string, string> = JSON.parse(
-  execFileSync(PYTHON, [path.join(REPO, 'ui-tests', 'viewer_data.py')], {
-    encoding: 'utf8'
-  })
-);
+const FILES = datasetFiles('viewer_data.py');
 
 test.use({ ...slowStartUse, viewport: { width: 1400, height: 860 } });
 test.setTimeout(900_000);
-
-const viewer = (page: IJupyterLabPageFixture) =>
-  page.locator('.jp-MainAreaWidget .gt-TraceViewer');
 
 test('Translate streams a narration from the real vLLM through the server route, then a verdict', async ({
   page,

@@ -1,14 +1,12 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 
 import {
+  datasetFiles,
   DOCS,
+  mainViewer as viewer,
   openDatasetFolder,
   patientConditions,
-  PYTHON,
-  REPO,
   slowStartUse
 } from './setup';
 
@@ -18,11 +16,7 @@ import {
  * vLLM server playwright.config.js starts behind the Jupyter server's route.
  */
 
-const FILES: Record<string, string> = JSON.parse(
-  execFileSync(PYTHON, [path.join(REPO, 'ui-tests', 'viewer_data.py')], {
-    encoding: 'utf8'
-  })
-);
+const FILES = datasetFiles('viewer_data.py');
 
 test.use({ ...slowStartUse, viewport: { width: 1400, height: 860 } });
 
@@ -31,8 +25,6 @@ test.beforeEach(async ({ page, tmpPath }) => {
   await openDatasetFolder(page, tmpPath, FILES);
 });
 
-const viewer = (page: IJupyterLabPageFixture) =>
-  page.locator('.jp-MainAreaWidget .gt-TraceViewer');
 const counter = (page: IJupyterLabPageFixture) =>
   viewer(page).locator('.gt-counter');
 const description = (page: IJupyterLabPageFixture) =>
