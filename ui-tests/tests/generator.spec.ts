@@ -5,7 +5,14 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { openPanel, panel, readJson, stageRow } from './generatorPage';
-import { DOCS, patientConditions, PYTHON, REPO, slowStartUse } from './setup';
+import {
+  DOCS,
+  mainViewer,
+  patientConditions,
+  PYTHON,
+  REPO,
+  slowStartUse
+} from './setup';
 
 /**
  * The Dataset Generator panel end to end: a real kernel starts real `groundtrace run`
@@ -665,7 +672,7 @@ test('Try 5 runs every chosen stage on 5 problems in a scratch folder, opens its
   await p.locator('.gt-try').click();
   await expect(p.locator('.gt-try-result')).toContainText('Trying 5 problems');
   // its first sample opens in the trace viewer
-  const viewer = page.locator('.jp-MainAreaWidget .gt-TraceViewer');
+  const viewer = mainViewer(page);
   await expect(viewer).toBeVisible({ timeout: JOB_TIMEOUT });
   await expect(p.locator('.gt-try-result')).toContainText('Try 5: finished');
   await expect(p.locator('.gt-try-counts')).toContainText(
